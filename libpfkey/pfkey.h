@@ -175,8 +175,11 @@ enum pfkey_msgtype {
 #define PFKEY_SAFLAG_PRAND	0x00000100
 #define PFKEY_SAFLAG_PZERO	0x00000200
 #define PFKEY_SAFLAG_PMASK	0x00000300
-/* FreeBSD: extended sequence numbers. */
-#define PFKEY_SAFLAG_FB_ESN	0x00000400
+/*
+ * Extended sequence numbers: FreeBSD's flag; pfkeykit's Linux dialect uses
+ * the same bit on the xfrm and sadbd transports (af_key has no ESN).
+ */
+#define PFKEY_SAFLAG_ESN	0x00000400
 /* Linux. */
 #define PFKEY_SAFLAG_LX_NOPMTUDISC	0x20000000
 #define PFKEY_SAFLAG_LX_DECAP_DSCP	0x40000000
@@ -226,7 +229,7 @@ enum pfkey_ext {
 	PFKEY_EXT_X_KMADDRESS,		/* Linux 25 */
 	PFKEY_EXT_X_NAT_T_FRAG,		/* FreeBSD 25 */
 	PFKEY_EXT_X_FILTER,		/* Linux 26 */
-	PFKEY_EXT_X_SA_REPLAY,		/* FreeBSD 26 */
+	PFKEY_EXT_X_SA_REPLAY,		/* FreeBSD 26; pfkeykit Linux 27 */
 	PFKEY_EXT_X_NEW_ADDRESS_SRC,	/* FreeBSD 27 */
 	PFKEY_EXT_X_NEW_ADDRESS_DST,	/* FreeBSD 28 */
 	PFKEY_EXT_COUNT

@@ -64,7 +64,7 @@ static const struct dialect dialects[] = {
 	[PFKEY_DIALECT_LINUX] = {
 		.name = "linux",
 		.msg_max = PFKEY_MSG_X_MIGRATE,			/* 24 */
-		.ext_max = 26,
+		.ext_max = 27,
 		.satype_mask = SATYPES_COMMON,
 		.mode_max = PFKEY_MODE_IPTFS,
 		.dir_max = PFKEY_DIR_FWD,
@@ -75,6 +75,12 @@ static const struct dialect dialects[] = {
 			[PFKEY_EXT_X_SEC_CTX] = 24,
 			[PFKEY_EXT_X_KMADDRESS] = 25,
 			[PFKEY_EXT_X_FILTER] = 26,
+			/*
+			 * Not in Linux's header: pfkeykit's xfrm and sadbd
+			 * transports carry replay windows beyond 255
+			 * packets in FreeBSD's X_SA_REPLAY layout.
+			 */
+			[PFKEY_EXT_X_SA_REPLAY] = 27,
 		},
 	},
 	[PFKEY_DIALECT_FREEBSD] = {

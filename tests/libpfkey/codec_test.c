@@ -991,7 +991,7 @@ ATF_TC_BODY(extension_numbers, tc)
 		{ PFKEY_EXT_X_KMADDRESS, 25, -1 },
 		{ PFKEY_EXT_X_NAT_T_FRAG, -1, 25 },
 		{ PFKEY_EXT_X_FILTER, 26, -1 },
-		{ PFKEY_EXT_X_SA_REPLAY, -1, 26 },
+		{ PFKEY_EXT_X_SA_REPLAY, 27, 26 },
 		{ PFKEY_EXT_X_NEW_ADDRESS_SRC, -1, 27 },
 		{ PFKEY_EXT_X_NEW_ADDRESS_DST, -1, 28 },
 	};
@@ -1012,14 +1012,14 @@ ATF_TC_BODY(extension_numbers, tc)
 			    PFKEY_DIALECT_FREEBSD, t[i].freebsd_wire),
 			    t[i].logical);
 	}
-	ATF_CHECK_EQ(pfkey_ext_from_wire(PFKEY_DIALECT_LINUX, 27), -1);
+	ATF_CHECK_EQ(pfkey_ext_from_wire(PFKEY_DIALECT_LINUX, 28), -1);
 	ATF_CHECK_EQ(pfkey_ext_from_wire(PFKEY_DIALECT_FREEBSD, 29), -1);
 	ATF_CHECK_EQ(pfkey_ext_from_wire(PFKEY_DIALECT_FREEBSD, 0), -1);
 
 	/* An extension the dialect lacks cannot be put. */
 	pfkey_buf_init(&b, mem, sizeof(mem), PFKEY_DIALECT_LINUX,
 	    PFKEY_MSG_ADD, PFKEY_SATYPE_ESP, 1, 1);
-	ATF_CHECK_EQ(pfkey_put_sa_replay(&b, 64), PFKEY_ERR_DIALECT);
+	ATF_CHECK_EQ(pfkey_put_nat_t_frag(&b, 1400), PFKEY_ERR_DIALECT);
 	pfkey_buf_init(&b, mem, sizeof(mem), PFKEY_DIALECT_FREEBSD,
 	    PFKEY_MSG_ADD, PFKEY_SATYPE_ESP, 1, 1);
 	ATF_CHECK_EQ(pfkey_put_sec_ctx(&b, 1, 1, "x", 1), PFKEY_ERR_DIALECT);

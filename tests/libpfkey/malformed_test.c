@@ -94,7 +94,7 @@ static const struct mcase cases[] = {
 	    PFKEY_ERR_EXT_OVERRUN, -1, 16 },
 	{ "extension type 0", L, B_ADD, { P(18, 2, 0), END }, 0, 0,
 	    PFKEY_ERR_EXT_TYPE, -1, 16 },
-	{ "extension type 27 on Linux", L, B_ADD, { P(18, 2, 27), END }, 0,
+	{ "extension type 28 on Linux", L, B_ADD, { P(18, 2, 28), END }, 0,
 	    0, PFKEY_ERR_EXT_TYPE, -1, 16 },
 	{ "extension type 29 on FreeBSD", F, B_ADD, { P(18, 2, 29), END }, 0,
 	    0, PFKEY_ERR_EXT_TYPE, -1, 16 },

@@ -477,7 +477,7 @@ ATF_TC_BODY(alg_dialect, tc)
 	check_contains(&t.m, 0, " auth=none(0) enc=aes-ccm-12(15) ", true);
 
 	t_begin(&t, FB, PFKEY_MSG_ADD, PFKEY_SATYPE_ESP, 1, 1);
-	t_sa(&t, 0x100, 4, PFKEY_SASTATE_MATURE, 0, 15, PFKEY_SAFLAG_FB_ESN);
+	t_sa(&t, 0x100, 4, PFKEY_SASTATE_MATURE, 0, 15, PFKEY_SAFLAG_ESN);
 	t_addr(&t, PFKEY_EXT_ADDRESS_SRC, "10.0.0.1", 0, 32, 255);
 	t_addr(&t, PFKEY_EXT_ADDRESS_DST, "10.0.0.2", 0, 32, 255);
 	t_finish(&t, 0);
@@ -487,7 +487,7 @@ ATF_TC_BODY(alg_dialect, tc)
 
 	/* A FreeBSD-only auth number means nothing on Linux. */
 	t_begin(&t, LX, PFKEY_MSG_ADD, PFKEY_SATYPE_ESP, 1, 1);
-	t_sa(&t, 0x100, 4, PFKEY_SASTATE_MATURE, 14, 15, PFKEY_SAFLAG_FB_ESN);
+	t_sa(&t, 0x100, 4, PFKEY_SASTATE_MATURE, 14, 15, PFKEY_SAFLAG_ESN);
 	t_addr(&t, PFKEY_EXT_ADDRESS_SRC, "10.0.0.1", 0, 32, 255);
 	t_addr(&t, PFKEY_EXT_ADDRESS_DST, "10.0.0.2", 0, 32, 255);
 	t_finish(&t, 0);
@@ -819,7 +819,7 @@ ATF_TC_BODY(freebsd_only, tc)
 
 	/* NAT-T OAI/OAR, fragment size and replay window in packets. */
 	t_begin(&t, FB, PFKEY_MSG_ADD, PFKEY_SATYPE_ESP, 4, 20);
-	t_sa(&t, 0x7000, 0, PFKEY_SASTATE_MATURE, 5, 20, PFKEY_SAFLAG_FB_ESN);
+	t_sa(&t, 0x7000, 0, PFKEY_SASTATE_MATURE, 5, 20, PFKEY_SAFLAG_ESN);
 	t_addr(&t, PFKEY_EXT_ADDRESS_SRC, "198.51.100.7", 4500, 32, 255);
 	t_addr(&t, PFKEY_EXT_ADDRESS_DST, "192.0.2.1", 4500, 32, 255);
 	ATF_REQUIRE_EQ(pfkey_put_nat_t_type(&t.b, PFKEY_NATT_ESPINUDP), 0);
