@@ -46,7 +46,7 @@
 #elif defined(__FreeBSD__) || defined(__NetBSD__) || defined(__APPLE__)
 #include <net/pfkeyv2.h>
 #else
-#error "pfkeykit needs a PF_KEY v2 header (<linux/pfkeyv2.h> or <net/pfkeyv2.h>)"
+#error "pfkeykit needs <linux/pfkeyv2.h> or <net/pfkeyv2.h>"
 #endif
 
 #ifdef __cplusplus
@@ -387,7 +387,8 @@ struct pfkey_alg_info {
 
 const struct pfkey_alg_info	*pfkey_alg_info(enum pfkey_alg_kind, int logical);
 /* Look an algorithm name (canonical or alias) up; NULL if unknown. */
-const struct pfkey_alg_info	*pfkey_alg_lookup(enum pfkey_alg_kind, const char *);
+const struct pfkey_alg_info	*pfkey_alg_lookup(enum pfkey_alg_kind,
+				    const char *);
 /* Iterate: the n-th algorithm of a kind, NULL past the end. */
 const struct pfkey_alg_info	*pfkey_alg_nth(enum pfkey_alg_kind, size_t n);
 /* Whether a key of `bits' bits is valid for the algorithm. */
@@ -751,9 +752,10 @@ struct pfkey_xport_opts {
 /*
  * Open a transport.  AUTO first honours $PFKEYKIT_BACKEND (a spec as
  * pfkey_xport_parse() takes), else tries the kernel PF_KEY socket and, when
- * that is PFKEY_ERR_NOTSUP, XFRM on Linux.  `path' is the sadbd socket (NULL: $SADBD_SOCKET, then
- * PFKEY_SADBD_SOCKET).  `opts' may be NULL.  On failure returns NULL and
- * stores a PFKEY_ERR_* in *errp (errno kept for PFKEY_ERR_SYSTEM).
+ * that is PFKEY_ERR_NOTSUP, XFRM on Linux.  `path' is the sadbd socket
+ * (NULL: $SADBD_SOCKET, then PFKEY_SADBD_SOCKET).  `opts' may be NULL.  On
+ * failure returns NULL and stores a PFKEY_ERR_* in *errp (errno kept for
+ * PFKEY_ERR_SYSTEM).
  */
 struct pfkey_xport *pfkey_xport_open(enum pfkey_xport_kind, const char *path,
 	    const struct pfkey_xport_opts *, int *errp);

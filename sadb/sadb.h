@@ -143,6 +143,16 @@ struct sad_lifetime {
 #define SAD_HAS_STATE		0x00100000
 #define SAD_HAS_SEQ		0x00200000	/* X_SA2 sequence */
 
+/*
+ * Groups the wire carries together: an SA extension always has all of
+ * SAD_HAS_SA_FIELDS, an X_SA2 all of SAD_HAS_SA2_FIELDS, so the bridge
+ * writes the extension when any of them is set and sets them all when it
+ * reads one (and likewise NAT-T type and ports).
+ */
+#define SAD_HAS_SA_FIELDS	(SAD_HAS_SPI | SAD_HAS_STATE | SAD_HAS_REPLAY | \
+				 SAD_HAS_FLAGS | SAD_HAS_AALG | SAD_HAS_EALG)
+#define SAD_HAS_SA2_FIELDS	(SAD_HAS_MODE | SAD_HAS_REQID | SAD_HAS_SEQ)
+
 /* Model flags beyond the KAME wire flags. */
 #define SAD_F_ESN		PFKEY_SAFLAG_ESN	/* 64-bit sequence */
 
@@ -243,6 +253,7 @@ struct spd_selector {
 
 #define SPD_PROTO_ANY	255
 
+/* ID, PRIORITY and SCOPE mean "non-zero": the wire has no "absent". */
 #define SPD_HAS_ID		0x0001
 #define SPD_HAS_PRIORITY	0x0002
 #define SPD_HAS_LT_CUR		0x0004
@@ -375,7 +386,7 @@ struct sad_iter {
 };
 void	sad_iter_init(struct sad_iter *, uint8_t satype);
 struct sad_entry *sad_next(const struct sad *, struct sad_iter *);
-/* Entries of the filter left from the cursor on (for dump countdowns). */
+/* How many SAs of satype (0: all) the store holds. */
 size_t	sad_count_satype(const struct sad *, uint8_t satype);
 
 /*
