@@ -149,8 +149,6 @@ static const struct alg calgs[] = {
 	    0, 0, KB(0), 0, 0, 0, 0, false, false }, 4, NOWIRE },
 };
 
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
-
 static const struct alg *
 alg_table(enum pfkey_alg_kind kind, size_t *n)
 {

@@ -59,9 +59,6 @@
 
 #include "pfkey_priv.h"
 
-#ifndef nitems
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
-#endif
 
 /* Which dialects know a keyword; KW_NOPARSE marks print-only words. */
 #define KW_LINUX	0x01

@@ -107,9 +107,6 @@
 
 #include "pfkey_priv.h"
 
-#ifndef nitems
-#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
-#endif
 
 /*
  * X_PROMISC nests: a promiscuous copy of a promiscuous copy is possible.

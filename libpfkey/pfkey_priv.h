@@ -21,6 +21,7 @@
 
 #include <string.h>
 
+#include "compat.h"
 #include "pfkey.h"
 
 /* Wire sockaddr layouts of the dialects (pfkey_dialect.c). */

@@ -41,6 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "compat.h"
 #include "pfkey.h"
 
 /* ----------------------------------------------------------------- errors */
