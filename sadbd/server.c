@@ -985,6 +985,17 @@ h_unsupported(struct client *c, const struct pfkey_msg *m)
 	reply_errno(c, m->hdr, srv.linux_dialect ? EOPNOTSUPP : EINVAL);
 }
 
+/*
+ * What a kernel's SA always has: an X_SA2 (mode any, reqid 0 when the
+ * request had none) and hard and soft lifetimes (zero: no limit), so GET
+ * and DUMP replies carry them as Linux's do and printers find them.
+ */
+static void
+sa_complete(struct sad_entry *e)
+{
+	e->has |= SAD_HAS_SA2_FIELDS | SAD_HAS_LT_HARD | SAD_HAS_LT_SOFT;
+}
+
 static void
 h_getspi(struct client *c, const struct pfkey_msg *m)
 {
@@ -1026,7 +1037,9 @@ h_getspi(struct client *c, const struct pfkey_msg *m)
 	if ((rc = sad_alloc_spi(srv.sad, &e.dst, h->sadb_msg_satype, min,
 	    max, &spi)) != 0) {
 		sad_entry_clear(&e);
-		reply_errno(c, h, err_of(rc));
+		/* No free SPI: Linux (xfrm_alloc_spi) says ENOENT, KAME EINVAL. */
+		reply_errno(c, h, rc == SAD_ERR_RANGE ? (srv.dialect ==
+		    PFKEY_DIALECT_LINUX ? ENOENT : EINVAL) : err_of(rc));
 		return;
 	}
 	/*
@@ -1048,6 +1061,7 @@ h_getspi(struct client *c, const struct pfkey_msg *m)
 	l.hard.addtime = LARVAL_LIFETIME;
 	l.cur.addtime = wall_s();
 	l.has |= SAD_HAS_LT_HARD | SAD_HAS_LT_CUR;
+	sa_complete(&l);
 	l.pid = h->sadb_msg_pid;
 	sad_entry_clear(&e);
 	if ((rc = sad_insert_move(srv.sad, &l, &stored)) != 0) {
@@ -1171,6 +1185,7 @@ h_update(struct client *c, const struct pfkey_msg *m)
 	e.cur.addtime = wall_s();
 	e.has |= SAD_HAS_LT_CUR;
 	e.pid = h->sadb_msg_pid;
+	sa_complete(&e);
 	if (sad_entry_check(&e, &why) != 0) {
 		log_debug("%s: %s", __func__, why != NULL ? why : "invalid");
 		sad_entry_clear(&e);
@@ -1228,6 +1243,7 @@ h_add(struct client *c, const struct pfkey_msg *m)
 	e.cur.addtime = wall_s();
 	e.has |= SAD_HAS_LT_CUR;
 	e.pid = h->sadb_msg_pid;
+	sa_complete(&e);
 	if (sad_entry_check(&e, &why) != 0) {
 		log_debug("%s: %s", __func__, why != NULL ? why : "invalid");
 		sad_entry_clear(&e);
