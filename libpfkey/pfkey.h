@@ -771,6 +771,15 @@ uint32_t	pfkey_xport_pid(const struct pfkey_xport *);
 uint32_t	pfkey_xport_seq(struct pfkey_xport *);
 /* Messages received but not yet handed out (queued by pfkey_request). */
 size_t		pfkey_xport_pending(const struct pfkey_xport *);
+/*
+ * The kernel's own words about the error in the message that
+ * pfkey_recv(), pfkey_request() or pfkey_request_next() returned last:
+ * the XFRM transport keeps netlink's extended ACK text (such as
+ * "Requested AEAD algorithm not found").  NULL when that message carried
+ * none, and always on transports without such text (PF_KEY, sadbd).
+ * Valid until the next receive on the transport.
+ */
+const char	*pfkey_xport_errmsg(const struct pfkey_xport *);
 
 /* Send one complete message (len bytes).  */
 int	pfkey_send(struct pfkey_xport *, const void *msg, size_t len);

@@ -123,10 +123,21 @@ struct pfkey_xport_ops {
 	 */
 	int	(*recv)(void *state, void *buf, size_t cap, size_t *len,
 		    int timeout_ms);
+	/*
+	 * Optional.  Messages the transport holds ready for recv without
+	 * reading its descriptor (poll(2) cannot see them).
+	 */
+	size_t	(*pending)(void *state);
+	/*
+	 * Optional.  The kernel's explanation (netlink extended ACK) of the
+	 * error carried by the message the last recv returned; NULL if none.
+	 */
+	const char *(*errmsg)(void *state);
 };
 
 extern const struct pfkey_xport_ops pfkey_kernel_ops;
 extern const struct pfkey_xport_ops pfkey_user_ops;
+extern const struct pfkey_xport_ops pfkey_xfrm_ops;
 
 /* Socket helpers shared by the socket transports (pfkey_kernel.c). */
 void	pfkey_sock_bufsizes(int fd, const struct pfkey_xport_opts *);

@@ -39,10 +39,13 @@
 #define XPORT_TIMEOUT_MS	5000
 /* Bound on messages held for pfkey_recv(); past it, strays are dropped. */
 #define XPORT_QUEUE_MAX		65536
+/* Longest kernel explanation kept (netlink extended ACK messages). */
+#define XPORT_ERRMSG_MAX	256
 
 struct qmsg {
 	TAILQ_ENTRY(qmsg)	 entry;
 	size_t			 len;
+	char			*errmsg;	/* the kernel's words */
 	uint64_t		 data[];	/* 8-byte aligned message */
 };
 
@@ -59,6 +62,7 @@ struct pfkey_xport {
 	size_t				 nqueued;
 	struct qmsg			*held;		/* handed out last */
 	uint64_t			 dropped;
+	char				 errmsg[XPORT_ERRMSG_MAX];
 };
 
 static const struct pfkey_xport_ops *
@@ -69,6 +73,8 @@ ops_for(enum pfkey_xport_kind kind)
 		return (&pfkey_kernel_ops);
 	case PFKEY_XPORT_SADBD:
 		return (&pfkey_user_ops);
+	case PFKEY_XPORT_XFRM:
+		return (&pfkey_xfrm_ops);
 	default:
 		return (NULL);
 	}
@@ -210,21 +216,43 @@ pfkey_xport_open(enum pfkey_xport_kind kind, const char *path,
 }
 
 static void
+qmsg_free(struct qmsg *q)
+{
+	explicit_bzero(q->data, q->len);
+	free(q->errmsg);
+	free(q);
+}
+
+static void
 queue_clear(struct pfkey_xport *x)
 {
 	struct qmsg *q;
 
 	while ((q = TAILQ_FIRST(&x->queue)) != NULL) {
 		TAILQ_REMOVE(&x->queue, q, entry);
-		explicit_bzero(q->data, q->len);
-		free(q);
+		qmsg_free(q);
 	}
 	x->nqueued = 0;
 	if (x->held != NULL) {
-		explicit_bzero(x->held->data, x->held->len);
-		free(x->held);
+		qmsg_free(x->held);
 		x->held = NULL;
 	}
+}
+
+/* The kernel's words about the message the transport handed out last. */
+static const char *
+ops_errmsg(const struct pfkey_xport *x)
+{
+	return (x->ops->errmsg != NULL ? x->ops->errmsg(x->state) : NULL);
+}
+
+static void
+set_errmsg(struct pfkey_xport *x, const char *msg)
+{
+	if (msg == NULL)
+		x->errmsg[0] = '\0';
+	else
+		(void)strlcpy(x->errmsg, msg, sizeof(x->errmsg));
 }
 
 void
@@ -276,7 +304,14 @@ pfkey_xport_seq(struct pfkey_xport *x)
 size_t
 pfkey_xport_pending(const struct pfkey_xport *x)
 {
-	return (x->nqueued);
+	return (x->nqueued + (x->ops->pending != NULL ?
+	    x->ops->pending(x->state) : 0));
+}
+
+const char *
+pfkey_xport_errmsg(const struct pfkey_xport *x)
+{
+	return (x == NULL || x->errmsg[0] == '\0' ? NULL : x->errmsg);
 }
 
 int
@@ -310,8 +345,7 @@ static void
 release_held(struct pfkey_xport *x)
 {
 	if (x->held != NULL) {
-		explicit_bzero(x->held->data, x->held->len);
-		free(x->held);
+		qmsg_free(x->held);
 		x->held = NULL;
 	}
 }
@@ -320,6 +354,7 @@ static void
 enqueue(struct pfkey_xport *x, size_t len)
 {
 	struct qmsg *q;
+	const char *em;
 
 	if (x->nqueued >= XPORT_QUEUE_MAX ||
 	    (q = malloc(sizeof(*q) + len)) == NULL) {
@@ -327,6 +362,7 @@ enqueue(struct pfkey_xport *x, size_t len)
 		return;
 	}
 	q->len = len;
+	q->errmsg = (em = ops_errmsg(x)) != NULL ? strdup(em) : NULL;
 	memcpy(q->data, x->rbuf, len);
 	TAILQ_INSERT_TAIL(&x->queue, q, entry);
 	x->nqueued++;
@@ -367,14 +403,17 @@ pfkey_recv(struct pfkey_xport *x, const void **msg, size_t *len,
 		TAILQ_REMOVE(&x->queue, q, entry);
 		x->nqueued--;
 		x->held = q;
+		set_errmsg(x, q->errmsg);
 		*msg = q->data;
 		*len = q->len;
 		return (0);
 	}
+	set_errmsg(x, NULL);
 	rc = x->ops->recv(x->state, x->rbuf, PFKEY_MSG_MAXLEN, len,
 	    timeout_ms);
 	if (rc != 0)
 		return (rc);
+	set_errmsg(x, ops_errmsg(x));
 	*msg = x->rbuf;
 	return (0);
 }
@@ -407,6 +446,7 @@ wait_reply(struct pfkey_xport *x, uint8_t type, uint32_t seq, bool anyseq,
 	if (timeout_ms == 0)
 		timeout_ms = x->timeout_ms;
 	deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	set_errmsg(x, NULL);
 	for (;;) {
 		rc = x->ops->recv(x->state, x->rbuf, PFKEY_MSG_MAXLEN, &len,
 		    left_ms(deadline));
@@ -415,6 +455,7 @@ wait_reply(struct pfkey_xport *x, uint8_t type, uint32_t seq, bool anyseq,
 		if (rc != 0)
 			return (rc);
 		if (is_reply(x, len, type, seq, anyseq)) {
+			set_errmsg(x, ops_errmsg(x));
 			*reply = x->rbuf;
 			*replylen = len;
 			return (0);
