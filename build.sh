@@ -18,7 +18,8 @@ cd "$TOP"
 # Debian 12 packages the build, the tests and the demo need.
 DEBS="bmake byacc pkg-config libbsd-dev libssl-dev libedit-dev \
     libatf-dev atf-sh kyua mandoc clang libclang-rt-14-dev llvm \
-    iproute2 iputils-ping kmod procps util-linux tmux"
+    iproute2 iputils-ping kmod procps util-linux tmux \
+    qemu-system-x86 busybox-static xz-utils tcpdump tshark"
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 BMAKE="bmake -f BSDmakefile"
