@@ -44,6 +44,7 @@
 #include <time.h>
 
 #include "sadb.h"
+#include "sadb_priv.h"
 
 /* libbsd leaves __unused out (Linux headers use the name); tree.h needs it. */
 #ifndef __unused
@@ -70,11 +71,6 @@ struct sad_node {
 	uint8_t			 sn_flags;	/* SN_* */
 };
 
-struct sad_timer {
-	uint64_t		 t_when;
-	struct sad_node		*t_node;
-};
-
 RB_HEAD(sad_byspi, sad_node);
 RB_HEAD(sad_byout, sad_node);
 
@@ -84,10 +80,8 @@ struct sad {
 	size_t			 sad_count;
 	size_t			 sad_nsatype[256];	/* for dump counts */
 	uint64_t		 sad_order;
-	/* heap[1..heaplen]; capacity kept above the SA count (see arm) */
-	struct sad_timer	*sad_heap;
-	size_t			 sad_heaplen;
-	size_t			 sad_heapcap;
+	/* deadlines; capacity kept above the SA count (see insert) */
+	struct tq		 sad_tq;
 };
 
 static int	sad_byspi_cmp(const struct sad_node *, const struct sad_node *);
@@ -302,106 +296,12 @@ sad_soft_time(const struct sad_entry *e)
 	return (sad_limit_time(&e->cur, &e->soft));
 }
 
-static inline void
-sad_heap_set(struct sad *sad, size_t i, struct sad_timer t)
-{
-	sad->sad_heap[i] = t;
-	t.t_node->sn_heapidx = (uint32_t)i;
-}
-
-static void
-sad_heap_up(struct sad *sad, size_t i)
-{
-	struct sad_timer t = sad->sad_heap[i];
-
-	while (i > 1 && sad->sad_heap[i / 2].t_when > t.t_when) {
-		sad_heap_set(sad, i, sad->sad_heap[i / 2]);
-		i /= 2;
-	}
-	sad_heap_set(sad, i, t);
-}
-
-static void
-sad_heap_down(struct sad *sad, size_t i)
-{
-	struct sad_timer t = sad->sad_heap[i];
-	size_t c;
-
-	while ((c = 2 * i) <= sad->sad_heaplen) {
-		if (c < sad->sad_heaplen &&
-		    sad->sad_heap[c + 1].t_when < sad->sad_heap[c].t_when)
-			c++;
-		if (sad->sad_heap[c].t_when >= t.t_when)
-			break;
-		sad_heap_set(sad, i, sad->sad_heap[c]);
-		i = c;
-	}
-	sad_heap_set(sad, i, t);
-}
-
-static void
-sad_heap_remove(struct sad *sad, struct sad_node *n)
-{
-	size_t i = n->sn_heapidx;
-
-	if (i == 0)
-		return;
-	n->sn_heapidx = 0;
-	if (i == sad->sad_heaplen) {
-		sad->sad_heaplen--;
-		return;
-	}
-	sad->sad_heap[i] = sad->sad_heap[sad->sad_heaplen--];
-	sad->sad_heap[i].t_node->sn_heapidx = (uint32_t)i;
-	sad_heap_up(sad, i);
-	sad_heap_down(sad, sad->sad_heap[i].t_node->sn_heapidx);
-}
-
-/*
- * Grow the heap so that it can hold every SA.  Done on insert, where
- * failing is allowed, so that arming (from sad_rearm(), which returns
- * nothing) never has to allocate.  Untouched slack costs no RSS.
- */
-static int
-sad_heap_reserve(struct sad *sad, size_t n)
-{
-	struct sad_timer *h;
-	size_t cap;
-
-	if (n + 1 <= sad->sad_heapcap)
-		return (0);
-	if (n >= UINT32_MAX - 1)
-		return (SAD_ERR_FULL);
-	cap = sad->sad_heapcap < 64 ? 64 : sad->sad_heapcap;
-	while (cap < n + 1)
-		cap *= 2;
-	if ((h = reallocarray(sad->sad_heap, cap, sizeof(*h))) == NULL)
-		return (SAD_ERR_NOMEM);
-	sad->sad_heap = h;
-	sad->sad_heapcap = cap;
-	return (0);
-}
-
-/* Put a node's next deadline in the heap (or take it out). */
+/* Put a node's next deadline in the queue (or take it out). */
 static void
 sad_arm(struct sad *sad, struct sad_node *n)
 {
-	uint64_t when;
-	size_t i;
-
-	when = min64(sad_soft_time(&n->sn_entry), sad_hard_time(&n->sn_entry));
-	if (when == UINT64_MAX) {
-		sad_heap_remove(sad, n);
-		return;
-	}
-	if ((i = n->sn_heapidx) == 0) {
-		i = ++sad->sad_heaplen;
-		sad->sad_heap[i].t_node = n;
-	}
-	sad->sad_heap[i].t_when = when;
-	n->sn_heapidx = (uint32_t)i;
-	sad_heap_up(sad, i);
-	sad_heap_down(sad, n->sn_heapidx);
+	tq_set(&sad->sad_tq, n, min64(sad_soft_time(&n->sn_entry),
+	    sad_hard_time(&n->sn_entry)));
 }
 
 /* ----------------------------------------------------------------- store */
@@ -415,6 +315,7 @@ sad_new(void)
 		return (NULL);
 	RB_INIT(&sad->sad_byspi);
 	RB_INIT(&sad->sad_byout);
+	tq_init(&sad->sad_tq, offsetof(struct sad_node, sn_heapidx));
 	return (sad);
 }
 
@@ -423,7 +324,7 @@ sad_node_unlink(struct sad *sad, struct sad_node *n)
 {
 	RB_REMOVE(sad_byspi, &sad->sad_byspi, n);
 	RB_REMOVE(sad_byout, &sad->sad_byout, n);
-	sad_heap_remove(sad, n);
+	tq_remove(&sad->sad_tq, n);
 	sad->sad_count--;
 	sad->sad_nsatype[n->sn_entry.satype]--;
 }
@@ -471,7 +372,7 @@ sad_free(struct sad *sad)
 	if (sad == NULL)
 		return;
 	sad_free_tree(RB_ROOT(&sad->sad_byspi));
-	free(sad->sad_heap);
+	tq_free(&sad->sad_tq);
 	free(sad);
 }
 
@@ -524,7 +425,7 @@ sad_insert_check(struct sad *sad, const struct sad_entry *e)
 		return (SAD_ERR_INVAL);
 	if (sad_find_spi(sad, &e->dst, e->satype, e->spi) != NULL)
 		return (SAD_ERR_EXISTS);
-	if ((r = sad_heap_reserve(sad, sad->sad_count + 1)) != 0)
+	if ((r = tq_reserve(&sad->sad_tq, sad->sad_count + 1)) != 0)
 		return (r);
 	return (0);
 }
@@ -778,16 +679,7 @@ sad_next(const struct sad *sad, struct sad_iter *it)
 int64_t
 sad_next_deadline(const struct sad *sad, uint64_t now)
 {
-	uint64_t when;
-
-	if (sad->sad_heaplen == 0)
-		return (-1);
-	when = sad->sad_heap[1].t_when;
-	if (when <= now)
-		return (0);
-	if (when - now > INT64_MAX)
-		return (INT64_MAX);
-	return ((int64_t)(when - now));
+	return (tq_next(&sad->sad_tq, now));
 }
 
 /* Hard expiry: tell the owner while the entry is intact, then delete. */
@@ -813,10 +705,10 @@ sad_expire_run(struct sad *sad, uint64_t now, sad_expire_cb cb, void *arg)
 
 	/*
 	 * Take the earliest deadline until none is due.  The callbacks may
-	 * insert or delete other SAs, so the heap is re-read every time.
+	 * insert or delete other SAs, so the queue is re-read every time.
 	 */
-	while (sad->sad_heaplen > 0 && sad->sad_heap[1].t_when <= now) {
-		n = sad->sad_heap[1].t_node;
+	while (sad->sad_tq.len > 0 && tq_first_when(&sad->sad_tq) <= now) {
+		n = tq_first(&sad->sad_tq);
 		e = &n->sn_entry;
 		if (sad_hard_time(e) <= now) {
 			sad_expire_hard(sad, n, cb, arg);

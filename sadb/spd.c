@@ -44,6 +44,7 @@
 #include <time.h>
 
 #include "sadb.h"
+#include "sadb_priv.h"
 
 /* libbsd leaves __unused out (Linux headers use the name); tree.h needs it. */
 #ifndef __unused
@@ -109,11 +110,6 @@ struct spd_group {
 	struct spd_shape	**g_shapes;
 };
 
-struct spd_timer {
-	uint64_t		 t_when;
-	struct spd_node		*t_node;
-};
-
 RB_HEAD(spd_byid, spd_node);
 RB_HEAD(spd_bysel, spd_node);
 RB_HEAD(spd_byprio, spd_node);
@@ -130,9 +126,7 @@ struct spd {
 	uint64_t		 spd_seed[8];
 	struct spd_group	*spd_groups;
 	size_t			 spd_ngroups;
-	struct spd_timer	*spd_heap;	/* heap[1..heaplen] */
-	size_t			 spd_heaplen;
-	size_t			 spd_heapcap;
+	struct tq		 spd_tq;	/* lifetime deadlines */
 };
 
 static int	spd_byid_cmp(const struct spd_node *, const struct spd_node *);
@@ -621,101 +615,10 @@ spd_hard_time(const struct spd_node *n)
 	return (spd_limit_time(&n->pn_entry.cur, &n->pn_entry.hard));
 }
 
-static inline void
-spd_heap_set(struct spd *spd, size_t i, struct spd_timer t)
-{
-	spd->spd_heap[i] = t;
-	t.t_node->pn_heapidx = (uint32_t)i;
-}
-
-static void
-spd_heap_up(struct spd *spd, size_t i)
-{
-	struct spd_timer t = spd->spd_heap[i];
-
-	while (i > 1 && spd->spd_heap[i / 2].t_when > t.t_when) {
-		spd_heap_set(spd, i, spd->spd_heap[i / 2]);
-		i /= 2;
-	}
-	spd_heap_set(spd, i, t);
-}
-
-static void
-spd_heap_down(struct spd *spd, size_t i)
-{
-	struct spd_timer t = spd->spd_heap[i];
-	size_t c;
-
-	while ((c = 2 * i) <= spd->spd_heaplen) {
-		if (c < spd->spd_heaplen &&
-		    spd->spd_heap[c + 1].t_when < spd->spd_heap[c].t_when)
-			c++;
-		if (spd->spd_heap[c].t_when >= t.t_when)
-			break;
-		spd_heap_set(spd, i, spd->spd_heap[c]);
-		i = c;
-	}
-	spd_heap_set(spd, i, t);
-}
-
-static void
-spd_heap_remove(struct spd *spd, struct spd_node *n)
-{
-	size_t i = n->pn_heapidx;
-
-	if (i == 0)
-		return;
-	n->pn_heapidx = 0;
-	if (i == spd->spd_heaplen) {
-		spd->spd_heaplen--;
-		return;
-	}
-	spd->spd_heap[i] = spd->spd_heap[spd->spd_heaplen--];
-	spd->spd_heap[i].t_node->pn_heapidx = (uint32_t)i;
-	spd_heap_up(spd, i);
-	spd_heap_down(spd, spd->spd_heap[i].t_node->pn_heapidx);
-}
-
-/* Room for every policy, so that arming never allocates (see sad.c). */
-static int
-spd_heap_reserve(struct spd *spd, size_t n)
-{
-	struct spd_timer *h;
-	size_t cap;
-
-	if (n + 1 <= spd->spd_heapcap)
-		return (0);
-	if (n >= UINT32_MAX - 1)
-		return (SAD_ERR_FULL);
-	cap = spd->spd_heapcap < 64 ? 64 : spd->spd_heapcap;
-	while (cap < n + 1)
-		cap *= 2;
-	if ((h = reallocarray(spd->spd_heap, cap, sizeof(*h))) == NULL)
-		return (SAD_ERR_NOMEM);
-	spd->spd_heap = h;
-	spd->spd_heapcap = cap;
-	return (0);
-}
-
 static void
 spd_arm(struct spd *spd, struct spd_node *n)
 {
-	uint64_t when;
-	size_t i;
-
-	when = min64(spd_soft_time(n), spd_hard_time(n));
-	if (when == UINT64_MAX) {
-		spd_heap_remove(spd, n);
-		return;
-	}
-	if ((i = n->pn_heapidx) == 0) {
-		i = ++spd->spd_heaplen;
-		spd->spd_heap[i].t_node = n;
-	}
-	spd->spd_heap[i].t_when = when;
-	n->pn_heapidx = (uint32_t)i;
-	spd_heap_up(spd, i);
-	spd_heap_down(spd, n->pn_heapidx);
+	tq_set(&spd->spd_tq, n, min64(spd_soft_time(n), spd_hard_time(n)));
 }
 
 /* ----------------------------------------------------------------- store */
@@ -730,6 +633,7 @@ spd_new(void)
 	RB_INIT(&spd->spd_byid);
 	RB_INIT(&spd->spd_bysel);
 	RB_INIT(&spd->spd_byprio);
+	tq_init(&spd->spd_tq, offsetof(struct spd_node, pn_heapidx));
 #ifdef __linux__
 	spd->spd_idstyle = SPD_ID_LINUX;
 #else
@@ -771,7 +675,7 @@ spd_free(struct spd *spd)
 		free(spd->spd_groups[i].g_shapes);
 	}
 	free(spd->spd_groups);
-	free(spd->spd_heap);
+	tq_free(&spd->spd_tq);
 	free(spd);
 }
 
@@ -878,7 +782,7 @@ spd_insert(struct spd *spd, const struct spd_entry *e, bool replace,
 			return (SAD_ERR_EXISTS);
 		id = e->id;
 	}
-	if ((r = spd_heap_reserve(spd, spd->spd_count + 1)) != 0)
+	if ((r = tq_reserve(&spd->spd_tq, spd->spd_count + 1)) != 0)
 		return (r);
 	if (id == 0 && (id = spd_new_id(spd, e->dir)) == 0)
 		return (SAD_ERR_FULL);
@@ -938,7 +842,7 @@ spd_node_unlink(struct spd *spd, struct spd_node *n)
 	RB_REMOVE(spd_bysel, &spd->spd_bysel, n);
 	RB_REMOVE(spd_byprio, &spd->spd_byprio, n);
 	spd_shape_remove(spd, n);
-	spd_heap_remove(spd, n);
+	tq_remove(&spd->spd_tq, n);
 	spd->spd_count--;
 }
 
@@ -1063,16 +967,7 @@ spd_next(const struct spd *spd, struct spd_iter *it)
 int64_t
 spd_next_deadline(const struct spd *spd, uint64_t now)
 {
-	uint64_t when;
-
-	if (spd->spd_heaplen == 0)
-		return (-1);
-	when = spd->spd_heap[1].t_when;
-	if (when <= now)
-		return (0);
-	if (when - now > INT64_MAX)
-		return (INT64_MAX);
-	return ((int64_t)(when - now));
+	return (tq_next(&spd->spd_tq, now));
 }
 
 size_t
@@ -1081,8 +976,8 @@ spd_expire_run(struct spd *spd, uint64_t now, spd_expire_cb cb, void *arg)
 	struct spd_node *n;
 	size_t count = 0;
 
-	while (spd->spd_heaplen > 0 && spd->spd_heap[1].t_when <= now) {
-		n = spd->spd_heap[1].t_node;
+	while (spd->spd_tq.len > 0 && tq_first_when(&spd->spd_tq) <= now) {
+		n = tq_first(&spd->spd_tq);
 		if (spd_hard_time(n) <= now) {
 			if (cb != NULL) {
 				n->pn_flags |= PN_EXPIRING;
