@@ -24,6 +24,13 @@
  * for the requests before them, so that output keeps the script's order.
  * A transport that fails or hangs ends the run: the statements it did not
  * answer, and those not sent, count as failed.
+ *
+ * Before anything is sent, what the kernel cannot take is said plainly
+ * rather than left to an errno: Linux af_key's limits (no AEAD, no ESN,
+ * 32-packet replay windows, 96-bit HMAC-SHA2-256), and algorithms and key
+ * lengths the kernel's REGISTER reply does not list, as ipsec-tools
+ * checks them.  A refused statement is reported and counted as failed;
+ * the rest of the script still runs.
  */
 
 #include <sys/types.h>
@@ -52,6 +59,38 @@
  */
 #define REPLY_TIMEOUT_MS	10000
 
+/*
+ * Linux af_key (net/key/af_key.c, pfkey_msg2xfrm_state()) keeps
+ * min(sadb_sa_replay, 32) packets: its bitmap is one u32.  A window beyond
+ * the u8 field travels in pfkeykit's X_SA_REPLAY (extension 27), which
+ * af_key skips as it skips every type above its SADB_EXT_MAX.
+ */
+#define AFKEY_REPLAY_KEPT	32
+#define AFKEY_REPLAY_FIELD	255
+
+/*
+ * Test hook, not an interface (and not in the manual): with
+ * PFKEYKIT_TEST_AFKEY=1 in the environment any transport is treated as
+ * Linux af_key, for the limit checks and for a REGISTER check that
+ * refuses unlisted algorithms, so that the tests can drive both through
+ * sadbd or a fake peer on a host without af_key.
+ */
+#define TEST_AFKEY_ENV		"PFKEYKIT_TEST_AFKEY"
+
+/* Warnings said in full once, then counted (a script may repeat them). */
+enum warn_kind {
+	WARN_SHA256_96,
+	WARN_REPLAY_32,
+	WARN_COUNT
+};
+
+/* What one algorithm of a REGISTER reply allows. */
+struct kalg {
+	bool		listed;
+	uint16_t	minbits;
+	uint16_t	maxbits;
+};
+
 /* A request in flight. */
 struct pending {
 	const struct setkey_cmd	*cmd;
@@ -74,6 +113,13 @@ struct exec {
 	size_t				 window;	/* in flight at most */
 	int				 failed;
 	bool				 dead;	/* the transport failed */
+	bool				 afkey;	/* Linux af_key's limits apply */
+	bool				 regcheck; /* check against REGISTER */
+	bool				 regstrict; /* refuse unlisted algs */
+	bool				 reghave;  /* the lists below are set */
+	struct kalg			 kauth[256];	/* by wire number */
+	struct kalg			 kenc[256];
+	int				 warned[WARN_COUNT];
 };
 
 static volatile sig_atomic_t	 interrupted;
@@ -146,6 +192,28 @@ reply_error(const struct setkey_cmd *c, int err)
 		}
 	}
 	return (strerror(err));
+}
+
+/*
+ * The text for an error in the reply just received, with the kernel's own
+ * words when the transport kept them (XFRM's extended ACK), e.g. "Function
+ * not implemented (kernel: Requested AEAD algorithm not found)".  The
+ * words are the kernel's: only printable ASCII of them is shown.
+ */
+static const char *
+reply_text(struct exec *ex, const struct setkey_cmd *c, int err, char *buf,
+    size_t bufsz)
+{
+	const char *em;
+	char *p;
+
+	if ((em = pfkey_xport_errmsg(ex->x)) == NULL || *em == '\0')
+		return (reply_error(c, err));
+	snprintf(buf, bufsz, "%s (kernel: %s)", reply_error(c, err), em);
+	for (p = buf; *p != '\0'; p++)
+		if (*p < 0x20 || *p > 0x7e)
+			*p = '?';
+	return (buf);
 }
 
 static void
@@ -233,17 +301,19 @@ on_reply(struct exec *ex, const struct pending *p, const struct sadb_msg *h,
 	struct setkey_msgmeta meta;
 	struct sad_entry e;
 	struct pfkey_msg m;
-	char why[256];
+	const char *text;
+	char why[512], kwhy[384];
 	int rc;
 
 	if (h->sadb_msg_errno != 0) {
+		text = reply_text(ex, c, h->sadb_msg_errno, kwhy,
+		    sizeof(kwhy));
 		if (p->twin) {
 			snprintf(why, sizeof(why), "%s (the fwd policy of "
-			    "RFC mode; -k turns it off)",
-			    reply_error(c, h->sadb_msg_errno));
+			    "RFC mode; -k turns it off)", text);
 			report(ex, c, why);
 		} else
-			report(ex, c, reply_error(c, h->sadb_msg_errno));
+			report(ex, c, text);
 		return;
 	}
 	/* get and getspi print what came back */
@@ -432,7 +502,7 @@ run_dump(struct exec *ex, const struct setkey_cmd *c, bool policy,
 	const void *msg, *reply;
 	size_t len, rlen;
 	uint8_t type = policy ? PFKEY_MSG_X_SPDDUMP : PFKEY_MSG_DUMP;
-	char why[256];
+	char why[384];
 	int rc, n = 0;
 
 	if (drain(ex) != 0)
@@ -462,7 +532,8 @@ run_dump(struct exec *ex, const struct setkey_cmd *c, bool policy,
 					    "No SAD entries.\n");
 				return (0);
 			}
-			report(ex, c, strerror(h->sadb_msg_errno));
+			report(ex, c, reply_text(ex, c, h->sadb_msg_errno,
+			    why, sizeof(why)));
 			return (1);
 		}
 		n++;
@@ -514,6 +585,7 @@ run_deleteall(struct exec *ex, const struct setkey_cmd *c)
 	const struct sadb_msg *h;
 	const void *msg, *reply;
 	size_t len, rlen, n = 0, i;
+	char why[384];
 	int rc;
 
 	if (drain(ex) != 0)
@@ -541,7 +613,8 @@ run_deleteall(struct exec *ex, const struct setkey_cmd *c)
 	    h->sadb_msg_errno == ENOENT)
 		return;
 	if (h->sadb_msg_errno != EINVAL) {
-		report(ex, c, strerror(h->sadb_msg_errno));
+		report(ex, c, reply_text(ex, c, h->sadb_msg_errno, why,
+		    sizeof(why)));
 		return;
 	}
 	/* The kernel wants an SPI: collect the SAs of the pair. */
@@ -597,6 +670,314 @@ run_deleteall(struct exec *ex, const struct setkey_cmd *c)
 	(void)drain(ex);
 }
 
+/* ------------------------------------------- what the kernel can take */
+
+/* "FILE:LINE: op: warning: what", in full once per kind, then counted. */
+static void
+warn_once(struct exec *ex, const struct setkey_cmd *c, enum warn_kind k,
+    const char *what)
+{
+	if (ex->warned[k]++ == 0)
+		fprintf(stderr, "%s:%d: %s: warning: %s\n", c->loc.file,
+		    c->loc.line, op_name(c->op), what);
+}
+
+/* The warnings of a run beyond the first of each kind, as one line each. */
+static void
+warn_summary(const struct exec *ex)
+{
+	static const char *const more[WARN_COUNT] = {
+		[WARN_SHA256_96] = "with hmac-sha2-256, which af_key "
+		    "truncates to 96 bits",
+		[WARN_REPLAY_32] = "with a replay window that af_key cuts to "
+		    "32 packets",
+	};
+	int k;
+
+	for (k = 0; k < WARN_COUNT; k++)
+		if (ex->warned[k] > 1)
+			fprintf(stderr, "setkey: warning: %d more statement%s "
+			    "%s\n", ex->warned[k] - 1,
+			    ex->warned[k] == 2 ? "" : "s", more[k]);
+}
+
+/*
+ * Linux af_key's limits, checked before sending: what it would refuse
+ * with a bare errno (AEAD: ENOSYS; IP-TFS: EINVAL) or, worse, take and
+ * silently change (ESN: the flag is dropped; a replay window beyond 255:
+ * X_SA_REPLAY is skipped).  Those are refused here, naming the feature
+ * and the transport that has it.  What works but differs from what was
+ * asked (a window cut to 32 packets, a 96-bit HMAC-SHA2-256 ICV that an
+ * old peer may want) is a warning.  Returns -1 when the statement is
+ * refused (reported and counted).
+ */
+static int
+afkey_sa(struct exec *ex, const struct setkey_cmd *c)
+{
+	const struct sad_entry *e = &c->sa;
+	const struct pfkey_alg_info *ai;
+	char why[256];
+
+	if ((e->has & SAD_HAS_MODE) && e->mode == PFKEY_MODE_IPTFS) {
+		report(ex, c, "Linux af_key cannot carry IP-TFS mode "
+		    "(-m iptfs); use -B xfrm");
+		return (-1);
+	}
+	if (c->op != SK_ADD && c->op != SK_UPDATE)
+		return (0);
+	if ((e->has & SAD_HAS_EALG) && e->satype != PFKEY_SATYPE_IPCOMP &&
+	    !SAD_ALG_IS_RAW(e->ealg) &&
+	    (ai = pfkey_alg_info(PFKEY_ALG_ENCRYPT, e->ealg)) != NULL &&
+	    ai->aead) {
+		snprintf(why, sizeof(why), "Linux af_key cannot carry AEAD "
+		    "(%s); use -B xfrm", ai->name);
+		report(ex, c, why);
+		return (-1);
+	}
+	if ((e->has & SAD_HAS_FLAGS) && (e->flags & SAD_F_ESN)) {
+		report(ex, c, "Linux af_key cannot carry extended sequence "
+		    "numbers (-f esn); use -B xfrm");
+		return (-1);
+	}
+	if ((e->has & SAD_HAS_REPLAY) && e->replay > AFKEY_REPLAY_FIELD) {
+		snprintf(why, sizeof(why), "Linux af_key cannot carry a "
+		    "replay window of %u packets (its field holds %d, and it "
+		    "keeps %d); use -B xfrm", e->replay, AFKEY_REPLAY_FIELD,
+		    AFKEY_REPLAY_KEPT);
+		report(ex, c, why);
+		return (-1);
+	}
+	if ((e->has & SAD_HAS_REPLAY) && e->replay > AFKEY_REPLAY_KEPT) {
+		snprintf(why, sizeof(why), "Linux af_key keeps a replay "
+		    "window of %d packets, not %u; use -B xfrm for %u",
+		    AFKEY_REPLAY_KEPT, e->replay, e->replay);
+		warn_once(ex, c, WARN_REPLAY_32, why);
+	}
+	if ((e->has & SAD_HAS_AALG) && e->aalg == PFKEY_AALG_SHA2_256HMAC)
+		warn_once(ex, c, WARN_SHA256_96, "Linux af_key truncates "
+		    "hmac-sha2-256 to a 96-bit ICV; peers that use RFC 4868's "
+		    "128 bits drop every packet; use -B xfrm for 128");
+	return (0);
+}
+
+/* IP-TFS in a policy's transforms: af_key's template parser says EINVAL. */
+static int
+afkey_sp(struct exec *ex, const struct setkey_cmd *c)
+{
+	unsigned i;
+
+	for (i = 0; i < c->sp.nreq; i++) {
+		if (c->sp.req[i].mode == PFKEY_MODE_IPTFS) {
+			report(ex, c, "Linux af_key cannot carry IP-TFS mode "
+			    "(iptfs); use -B xfrm");
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* The statements whose algorithms the REGISTER lists can judge. */
+static bool
+reg_wants(const struct setkey_cmd *c)
+{
+	return ((c->op == SK_ADD || c->op == SK_UPDATE) &&
+	    (c->sa.satype == PFKEY_SATYPE_ESP ||
+	    c->sa.satype == PFKEY_SATYPE_AH) &&
+	    (c->sa.has & (SAD_HAS_AALG | SAD_HAS_EALG)) != 0);
+}
+
+/* One SUPPORTED_AUTH or SUPPORTED_ENCRYPT extension into a table. */
+static void
+reg_table(struct kalg *t, const struct sadb_ext *ext)
+{
+	const uint8_t *p = (const uint8_t *)ext;
+	struct sadb_alg a;
+	size_t len, off;
+	uint16_t units;
+
+	memcpy(&units, p, sizeof(units));
+	len = (size_t)units * PFKEY_UNIT;
+	for (off = sizeof(struct sadb_supported); off + sizeof(a) <= len;
+	    off += sizeof(a)) {
+		memcpy(&a, p + off, sizeof(a));
+		t[a.sadb_alg_id].listed = true;
+		t[a.sadb_alg_id].minbits = a.sadb_alg_minbits;
+		t[a.sadb_alg_id].maxbits = a.sadb_alg_maxbits;
+	}
+}
+
+/*
+ * Ask the kernel which algorithms and key lengths it takes, as
+ * ipsec-tools does before sending SAs.  One REGISTER with SA type 0: it
+ * only asks.  af_key (pfkey_register()), KAME (key_register()), the XFRM
+ * transport and sadbd all answer it with both lists and register the
+ * socket for nothing, so no ACQUIRE and no other broadcast for registered
+ * sockets comes to setkey afterwards, and asking again on the same socket
+ * (the console runs each line by itself) is no EEXIST.  Every kernel lists
+ * the same algorithms for ESP and AH, so the one answer serves both.
+ */
+static void
+reg_fetch(struct exec *ex)
+{
+	static uint64_t copy[PFKEY_MSG_MAXLEN / 8];
+	const struct sadb_msg *h;
+	struct pfkey_buf b;
+	struct pfkey_msg m;
+	const void *msg, *reply;
+	size_t len, rlen;
+	char why[384];
+	int rc;
+
+	if (start(ex, &b, PFKEY_MSG_REGISTER, PFKEY_SATYPE_UNSPEC) != 0 ||
+	    pfkey_buf_finish(&b, &msg, &len) != 0) {
+		pfkey_buf_free(&b);
+		return;
+	}
+	verbose_msg(ex, "send", msg, len);
+	rc = pfkey_request(ex->x, msg, len, &reply, &rlen, REPLY_TIMEOUT_MS);
+	pfkey_buf_free(&b);
+	if (rc != 0) {
+		fprintf(stderr, "setkey: warning: algorithms not checked "
+		    "against the kernel's: REGISTER: %s\n", xport_error(rc));
+		return;
+	}
+	verbose_msg(ex, "recv", reply, rlen);
+	h = reply;
+	if (h->sadb_msg_errno != 0) {
+		/* a kernel that registers type 0 after all, a second time */
+		if (h->sadb_msg_errno != EEXIST)
+			fprintf(stderr, "setkey: warning: algorithms not "
+			    "checked against the kernel's: REGISTER: %s\n",
+			    reply_text(ex, NULL, h->sadb_msg_errno, why,
+			    sizeof(why)));
+		return;
+	}
+	memcpy(copy, reply, rlen);
+	if ((rc = pfkey_decode(copy, rlen, ex->d, PFKEY_DEC_FROM_KERNEL |
+	    PFKEY_DEC_NOREQ | PFKEY_DEC_SKIP_UNKNOWN, &m)) != 0) {
+		pfkey_decode_error(&m, rc, why, sizeof(why));
+		fprintf(stderr, "setkey: warning: algorithms not checked "
+		    "against the kernel's: REGISTER reply: %s\n", why);
+		return;
+	}
+	if (m.ext[PFKEY_EXT_SUPPORTED_AUTH] != NULL)
+		reg_table(ex->kauth, m.ext[PFKEY_EXT_SUPPORTED_AUTH]);
+	if (m.ext[PFKEY_EXT_SUPPORTED_ENCRYPT] != NULL)
+		reg_table(ex->kenc, m.ext[PFKEY_EXT_SUPPORTED_ENCRYPT]);
+	ex->reghave = true;
+}
+
+/* An algorithm's name for a message: setkey's, else its wire number. */
+static void
+alg_text(char *buf, size_t bufsz, enum pfkey_dialect d,
+    enum pfkey_alg_kind kind, int wire)
+{
+	const struct pfkey_alg_info *ai;
+	int l;
+
+	if ((l = pfkey_alg_from_wire(d, kind, wire)) >= 0 &&
+	    (ai = pfkey_alg_info(kind, l)) != NULL)
+		snprintf(buf, bufsz, "%s", ai->name);
+	else
+		snprintf(buf, bufsz, "#%d", wire);
+}
+
+/*
+ * One algorithm of a statement against the REGISTER list: listed, and
+ * the key within the kernel's minimum and maximum bits.  A refusal says
+ * what the kernel has instead.  Returns -1 when refused.
+ */
+static int
+reg_alg(struct exec *ex, const struct setkey_cmd *c, enum pfkey_alg_kind kind,
+    uint16_t alg, unsigned bits)
+{
+	const struct kalg *t = kind == PFKEY_ALG_AUTH ? ex->kauth : ex->kenc;
+	const char *what = kind == PFKEY_ALG_AUTH ? "authentication" :
+	    "encryption";
+	const struct pfkey_alg_info *ai;
+	char why[1024], name[48], other[48];
+	unsigned salt;
+	size_t n;
+	int w, i, listed = 0;
+
+	w = SAD_ALG_IS_RAW(alg) ? SAD_ALG_RAW_WIRE(alg) :
+	    pfkey_alg_to_wire(ex->d, kind, alg);
+	if (w <= 0 || w > 255)
+		return (0);	/* no number: the bridge says so */
+	alg_text(name, sizeof(name), ex->d, kind, w);
+	if (!t[w].listed) {
+		/*
+		 * The XFRM transport's list is its probe of the kernel's
+		 * crypto API, which can miss what XFRM has: there the
+		 * kernel's own answer decides.
+		 */
+		if (!ex->regstrict)
+			return (0);
+		n = (size_t)snprintf(why, sizeof(why), "the kernel has no %s "
+		    "algorithm %s (its REGISTER lists:", what, name);
+		for (i = 1; i < 256 && n < sizeof(why); i++) {
+			if (!t[i].listed)
+				continue;
+			alg_text(other, sizeof(other), ex->d, kind, i);
+			n += (size_t)snprintf(why + n, sizeof(why) - n, "%s %s",
+			    listed++ > 0 ? "," : "", other);
+		}
+		if (n < sizeof(why))
+			snprintf(why + n, sizeof(why) - n, "%s)",
+			    listed == 0 ? " none" : "");
+		report(ex, c, why);
+		return (-1);
+	}
+	/*
+	 * The salt of CTR, GCM, GMAC and ChaCha20-Poly1305 keys (RFC 3686,
+	 * 4106, 4543, 7634) is counted in the bits by Linux's REGISTER but
+	 * not by FreeBSD's, whose esp_init() takes the 4 bytes off before
+	 * comparing with its transform's sizes: a key that fits either way
+	 * is taken.
+	 */
+	salt = (ai = SAD_ALG_IS_RAW(alg) ? NULL : pfkey_alg_info(kind,
+	    alg)) != NULL ? ai->saltbits : 0;
+	if ((bits >= t[w].minbits && bits <= t[w].maxbits) ||
+	    (salt > 0 && bits >= salt && bits - salt >= t[w].minbits &&
+	    bits - salt <= t[w].maxbits))
+		return (0);
+	n = (size_t)snprintf(why, sizeof(why), "the kernel takes a key of ");
+	if (t[w].minbits == t[w].maxbits)
+		n += (size_t)snprintf(why + n, sizeof(why) - n, "%u",
+		    t[w].minbits);
+	else
+		n += (size_t)snprintf(why + n, sizeof(why) - n, "%u to %u",
+		    t[w].minbits, t[w].maxbits);
+	if (salt > 0)
+		snprintf(why + n, sizeof(why) - n, " bits for %s, with or "
+		    "without its %u-bit salt, not %u (its REGISTER reply)",
+		    name, salt, bits);
+	else
+		snprintf(why + n, sizeof(why) - n, " bits for %s, not %u (its "
+		    "REGISTER reply)", name, bits);
+	report(ex, c, why);
+	return (-1);
+}
+
+/* An SA statement's algorithms against the kernel's REGISTER lists. */
+static int
+reg_sa(struct exec *ex, const struct setkey_cmd *c)
+{
+	const struct sad_entry *e = &c->sa;
+
+	if (!ex->reghave || !reg_wants(c))
+		return (0);
+	if ((e->has & SAD_HAS_EALG) && e->ealg != PFKEY_EALG_NONE &&
+	    reg_alg(ex, c, PFKEY_ALG_ENCRYPT, e->ealg,
+	    (e->has & SAD_HAS_EKEY) ? e->ekey.bits : 0) != 0)
+		return (-1);
+	if ((e->has & SAD_HAS_AALG) && e->aalg != PFKEY_AALG_NONE &&
+	    reg_alg(ex, c, PFKEY_ALG_AUTH, e->aalg,
+	    (e->has & SAD_HAS_AKEY) ? e->akey.bits : 0) != 0)
+		return (-1);
+	return (0);
+}
+
 /* ---------------------------------------------------------- statements */
 
 /*
@@ -634,6 +1015,8 @@ run_spd(struct exec *ex, const struct setkey_cmd *c, uint8_t type)
 	struct pfkey_buf b;
 	int rc;
 
+	if (ex->afkey && type != PFKEY_MSG_X_SPDDELETE && afkey_sp(ex, c) != 0)
+		return;
 	memset(&b, 0, sizeof(b));
 	if ((rc = start(ex, &b, type, 0)) == 0)
 		rc = spd_to_pfkey(&c->sp, &b, 0);
@@ -725,6 +1108,13 @@ run_cmd(struct exec *ex, const struct setkey_cmd *c)
 		return;
 	}
 
+	/* Said before sending: what the kernel cannot take. */
+	if (ex->afkey && c->op != SK_GET && c->op != SK_DELETE &&
+	    afkey_sa(ex, c) != 0)
+		return;
+	if (reg_sa(ex, c) != 0)
+		return;
+
 	/* SA statements: only what the request needs goes out. */
 	if (sad_entry_copy(&sa, &c->sa) != 0) {
 		report(ex, c, "out of memory");
@@ -768,6 +1158,7 @@ static int
 exec_init(struct exec *ex, struct pfkey_xport *x,
     const struct setkey_exec_opts *eo, const struct setkey_print_opts *pr)
 {
+	const char *env;
 	int w = eo->window;
 
 	memset(ex, 0, sizeof(*ex));
@@ -790,6 +1181,28 @@ exec_init(struct exec *ex, struct pfkey_xport *x,
 	if (w > REQ_MAXWINDOW)
 		w = REQ_MAXWINDOW;
 	ex->window = (size_t)w;
+	/*
+	 * What the kernel can take is checked on kernel transports: af_key's
+	 * limits where the kernel's PF_KEY is Linux's, and the algorithms of
+	 * REGISTER on both kernels.  On PF_KEY the lists are the kernel's
+	 * own, so an algorithm missing from them is refused; on XFRM only
+	 * key lengths are (see reg_alg()).  sadbd's lists are libpfkey's
+	 * table, which the parser has already applied.
+	 */
+	switch (pfkey_xport_kind(x)) {
+	case PFKEY_XPORT_KERNEL:
+		ex->afkey = pfkey_dialect_resolve(ex->d) ==
+		    PFKEY_DIALECT_LINUX;
+		ex->regcheck = ex->regstrict = true;
+		break;
+	case PFKEY_XPORT_XFRM:
+		ex->regcheck = true;
+		break;
+	default:
+		break;
+	}
+	if ((env = getenv(TEST_AFKEY_ENV)) != NULL && strcmp(env, "1") == 0)
+		ex->afkey = ex->regcheck = ex->regstrict = true;
 	/* room for a window of seqs and then some: rarely a wait */
 	ex->winsz = (size_t)w * 2;
 	if ((ex->win = calloc(ex->winsz, sizeof(*ex->win))) == NULL)
@@ -807,6 +1220,17 @@ exec_cmds(struct pfkey_xport *x, struct setkey_cmdq *q,
 
 	if (exec_init(&ex, x, eo, pr) != 0)
 		err(1, NULL);
+	/* One REGISTER before the first SA statement, if there is one. */
+	if (ex.regcheck) {
+		TAILQ_FOREACH(c, q, entry) {
+			if (c->op == SK_EXIT)
+				break;
+			if (reg_wants(c)) {
+				reg_fetch(&ex);
+				break;
+			}
+		}
+	}
 	TAILQ_FOREACH(c, q, entry) {
 		if (c->op == SK_EXIT)
 			break;
@@ -823,6 +1247,7 @@ exec_cmds(struct pfkey_xport *x, struct setkey_cmdq *q,
 		    left == 1 ? "was" : "were");
 		ex.failed += left;
 	}
+	warn_summary(&ex);
 	free(ex.win);
 	fflush(stdout);
 	return (ex.failed);

@@ -69,42 +69,143 @@ parse_input(FILE *fp, const char *name, const struct setkey_parse_opts *po,
 	return (errors);
 }
 
+/* Where the transport came from, for messages: "-B pfkey". */
+struct xport_choice {
+	enum pfkey_xport_kind	 kind;
+	char			 path[256];
+	const char		*spec;		/* as written */
+	const char		*from;		/* "-B" or "PFKEYKIT_BACKEND=" */
+};
+
+/* What to use instead, when a kernel transport is missing. */
+#if defined(__linux__)
+#define NO_PFKEY	"the kernel has no PF_KEY socket (no af_key module)"
+#define USE_INSTEAD	"use -B xfrm for Linux XFRM or -B sadbd[:PATH] " \
+			"for the userspace SADB"
+#else
+#define NO_PFKEY	"the kernel has no PF_KEY socket (no IPsec in it)"
+#define USE_INSTEAD	"use -B sadbd[:PATH] for the userspace SADB"
+#endif
+
+/*
+ * -B, else PFKEYKIT_BACKEND (when `useenv': only a transport being opened
+ * looks at it, so that -n does not), else the default.  "auto" in either
+ * means the default too (and -B auto does not look at the environment).
+ */
+static void
+choose_transport(struct xport_choice *ch, const char *spec, bool useenv)
+{
+	const char *env;
+
+	ch->kind = PFKEY_XPORT_AUTO;
+	ch->path[0] = '\0';
+	ch->spec = spec;
+	ch->from = "-B ";
+	if (spec == NULL && useenv &&
+	    (env = getenv("PFKEYKIT_BACKEND")) != NULL && *env != '\0') {
+		ch->spec = env;
+		ch->from = "PFKEYKIT_BACKEND=";
+	}
+	if (ch->spec == NULL)
+		return;
+	if (pfkey_xport_parse(ch->spec, &ch->kind, ch->path,
+	    sizeof(ch->path)) != 0)
+		errx(1, "%s%s: use pfkey, xfrm or sadbd[:PATH]", ch->from,
+		    ch->spec);
+}
+
+/* A transport that did not open: say which, why, and what else works. */
+static void __attribute__((__noreturn__))
+open_failed(const struct xport_choice *ch, enum pfkey_xport_kind kind,
+    int rc)
+{
+	const char *sock;
+	char who[300];
+
+	if (ch->kind == PFKEY_XPORT_AUTO)
+		snprintf(who, sizeof(who), "%s",
+		    kind == PFKEY_XPORT_XFRM ? "XFRM netlink" :
+		    "the kernel's PF_KEY socket");
+	else
+		snprintf(who, sizeof(who), "%s%s", ch->from, ch->spec);
+	if (rc == PFKEY_ERR_NOTSUP) {
+		switch (kind) {
+		case PFKEY_XPORT_KERNEL:
+			errx(1, "%s: %s; %s", who, NO_PFKEY, USE_INSTEAD);
+		case PFKEY_XPORT_XFRM:
+#if defined(__linux__)
+			errx(1, "%s: the kernel has no XFRM netlink "
+			    "(NETLINK_XFRM); use -B sadbd[:PATH] for the "
+			    "userspace SADB", who);
+#else
+			errx(1, "%s: XFRM is Linux only; use -B pfkey or "
+			    "-B sadbd[:PATH]", who);
+#endif
+		default:
+			errx(1, "%s: not available on this system", who);
+		}
+	}
+	if (rc != PFKEY_ERR_SYSTEM)
+		errx(1, "%s: %s", who, pfkey_strerror(rc));
+	if (kind == PFKEY_XPORT_SADBD) {
+		sock = ch->path[0] != '\0' ? ch->path :
+		    getenv("SADBD_SOCKET") != NULL ? getenv("SADBD_SOCKET") :
+		    PFKEY_SADBD_SOCKET;
+		err(1, "cannot reach sadbd at %s", sock);
+	}
+	if (errno == EPERM || errno == EACCES)
+		errx(1, "%s: %s; the kernel's transports need root, "
+		    "-B sadbd[:PATH] does not", who, strerror(errno));
+	err(1, "%s", who);
+}
+
+/*
+ * Open the chosen transport.  The default (no -B, no PFKEYKIT_BACKEND)
+ * is DESIGN.md's order, taken step by step here rather than through
+ * libpfkey's AUTO so that a failure names the step that failed: the
+ * kernel's PF_KEY where socket(PF_KEY) works; else, on Linux, XFRM
+ * (where an unprivileged user is told so, not that XFRM is missing);
+ * else an error that names -B sadbd.
+ */
 static struct pfkey_xport *
-open_transport(enum pfkey_xport_kind kind, const char *path)
+open_transport(struct xport_choice *ch, bool verbose)
 {
 	struct pfkey_xport *x;
+	enum pfkey_xport_kind kind;
 	int rc;
 
-	x = pfkey_xport_open(kind, path[0] != '\0' ? path : NULL, NULL, &rc);
-	if (x != NULL)
-		return (x);
-	switch (rc) {
-	case PFKEY_ERR_NOTSUP:
-		if (kind == PFKEY_XPORT_AUTO)
-			errx(1, "no PF_KEY transport on this system: the "
-			    "kernel has no PF_KEY socket%s; use "
-			    "-B sadbd[:PATH] for the userspace SADB",
+	if (ch->spec == NULL)
+		choose_transport(ch, NULL, true);
+	if ((kind = ch->kind) == PFKEY_XPORT_AUTO) {
+		kind = PFKEY_XPORT_KERNEL;
+		x = pfkey_xport_open(kind, NULL, NULL, &rc);
 #if defined(__linux__)
-			    " (af_key) and XFRM is not available"
+		if (x == NULL && rc == PFKEY_ERR_NOTSUP) {
+			kind = PFKEY_XPORT_XFRM;
+			x = pfkey_xport_open(kind, NULL, NULL, &rc);
+			if (x == NULL && rc == PFKEY_ERR_NOTSUP)
+				errx(1, "no kernel transport on this system: "
+				    "%s and no XFRM netlink; use "
+				    "-B sadbd[:PATH] for the userspace SADB",
+				    NO_PFKEY);
+		}
 #else
-			    ""
+		if (x == NULL && rc == PFKEY_ERR_NOTSUP)
+			errx(1, "no kernel transport on this system: %s; "
+			    "use -B sadbd[:PATH] for the userspace SADB",
+			    NO_PFKEY);
 #endif
-			    );
-		errx(1, "transport %s is not available on this system",
-		    pfkey_xport_kind_name(kind));
-		/* NOTREACHED */
-	case PFKEY_ERR_SYSTEM:
-		if (kind == PFKEY_XPORT_SADBD)
-			err(1, "cannot reach sadbd at %s",
-			    path[0] != '\0' ? path : (getenv("SADBD_SOCKET") ?
-			    getenv("SADBD_SOCKET") : PFKEY_SADBD_SOCKET));
-		err(1, "cannot open the %s transport",
-		    pfkey_xport_kind_name(kind));
-		/* NOTREACHED */
-	default:
-		errx(1, "cannot open the %s transport: %s",
-		    pfkey_xport_kind_name(kind), pfkey_strerror(rc));
-	}
+	} else
+		x = pfkey_xport_open(kind, ch->path[0] != '\0' ? ch->path :
+		    NULL, NULL, &rc);
+	if (x == NULL)
+		open_failed(ch, kind, rc);
+	if (verbose)
+		fprintf(stderr, "transport: %s (%s dialect)%s\n",
+		    pfkey_xport_kind_name(pfkey_xport_kind(x)),
+		    pfkey_dialect_name(pfkey_xport_dialect(x)),
+		    ch->kind == PFKEY_XPORT_AUTO ? ", the default" : "");
+	return (x);
 }
 
 int
@@ -115,11 +216,10 @@ main(int argc, char *argv[])
 	struct setkey_print_opts pr;
 	struct setkey_cmdq q;
 	struct setkey_cmd *c;
-	enum pfkey_xport_kind kind = PFKEY_XPORT_AUTO;
+	struct xport_choice xc;
 	enum mode mode = MODE_SCRIPT;
 	struct pfkey_xport *x = NULL;
-	char path[256] = "";
-	const char *file = NULL, *env;
+	const char *file = NULL, *env, *bspec = NULL;
 	bool policy = false, all = false, noact = false, console = false;
 	bool rawtime = false, hexdump = false, loop = false;
 	int ch, nx = 0, errors = 0, failed = 0, i;
@@ -146,10 +246,7 @@ main(int argc, char *argv[])
 			all = true;
 			break;
 		case 'B':
-			if (pfkey_xport_parse(optarg, &kind, path,
-			    sizeof(path)) != 0)
-				errx(1, "-B %s: use pfkey, xfrm or "
-				    "sadbd[:PATH]", optarg);
+			bspec = optarg;
 			break;
 		case 'c':
 			console = true;
@@ -228,11 +325,13 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	pr.now = time(NULL);
+	/* A bad -B is an error even where no transport is opened (-n). */
+	choose_transport(&xc, bspec, false);
 
 	if (mode != MODE_SCRIPT) {
 		if (file != NULL || console || argc > 0 || noact)
 			usage();
-		x = open_transport(kind, path);
+		x = open_transport(&xc, eo.verbose);
 		pr.dialect = pfkey_xport_dialect(x);
 		switch (mode) {
 		case MODE_DUMP:
@@ -256,7 +355,7 @@ main(int argc, char *argv[])
 	if (file == NULL && !console && argc == 0)
 		usage();
 	if (console && isatty(STDIN_FILENO) && !noact) {
-		x = open_transport(kind, path);
+		x = open_transport(&xc, eo.verbose);
 		pr.dialect = po.dialect = pfkey_xport_dialect(x);
 		failed = console_run(x, &po, &eo, &pr);
 		pfkey_xport_close(x);
@@ -290,7 +389,7 @@ main(int argc, char *argv[])
 		setkey_cmdq_free(&q);
 		return (0);
 	}
-	x = open_transport(kind, path);
+	x = open_transport(&xc, eo.verbose);
 	pr.dialect = pfkey_xport_dialect(x);
 	if (pr.dialect != po.dialect)
 		warnx("the input was parsed for the %s dialect, the transport "
