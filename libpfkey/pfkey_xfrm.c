@@ -2726,8 +2726,12 @@ h_spdadd(struct xstate *xs, const struct pfkey_msg *m)
 			/* An optional outbound tunnel means nothing. */
 			if ((mode == XFRM_MODE_TUNNEL ||
 			    mode == XFRM_MODE_BEET) &&
-			    pol.dir == PFKEY_DIR_OUTBOUND)
+			    pol.dir == PFKEY_DIR_OUTBOUND) {
+				(void)strlcpy(xs->extack, "XFRM cannot take "
+				    "an optional (use) tunnel template on an "
+				    "outbound policy", sizeof(xs->extack));
 				return (EINVAL);
+			}
 			t[i].optional = 1;
 		} else if (r->level == PFKEY_LEVEL_UNIQUE && r->reqid == 0)
 			ngen++;
@@ -2736,8 +2740,11 @@ h_spdadd(struct xstate *xs, const struct pfkey_msg *m)
 			t[i].family = (uint16_t)sa_xaddr(&r->src, &t[i].saddr,
 			    NULL);
 			(void)sa_xaddr(&r->dst, &t[i].id.daddr, NULL);
-		} else if (mode == XFRM_MODE_TUNNEL)
+		} else if (mode == XFRM_MODE_TUNNEL) {
+			(void)strlcpy(xs->extack, "a tunnel template needs "
+			    "its endpoint addresses", sizeof(xs->extack));
 			return (EINVAL);
+		}
 		else
 			t[i].family = p.sel.family;
 		t[i].aalgos = t[i].ealgos = t[i].calgos = ~0u;
