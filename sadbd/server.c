@@ -265,9 +265,17 @@ mono_ms(void)
 static uint64_t
 wall_s(void)
 {
-	time_t t = time(NULL);
+	struct timespec ts;
 
-	return (t < 0 ? 0 : (uint64_t)t);
+	/*
+	 * Not time(3): on Linux it reads the coarse clock, which lags the
+	 * real one by up to a tick, so a wakeup at the start of a second
+	 * (poll_timeout()) would still read the second before and sleep
+	 * through a whole one.
+	 */
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1 || ts.tv_sec < 0)
+		return (0);
+	return ((uint64_t)ts.tv_sec);
 }
 
 /*
@@ -2079,11 +2087,14 @@ run_timers(void)
 static int
 poll_timeout(void)
 {
-	uint64_t now = wall_s();
+	struct timespec rt;
+	uint64_t now;
 	int64_t d1, d2, d, ms, t;
 
-	struct timespec rt;
-
+	/* One reading for the second and the time left in it. */
+	if (clock_gettime(CLOCK_REALTIME, &rt) == -1 || rt.tv_sec < 0)
+		rt.tv_sec = rt.tv_nsec = 0;
+	now = (uint64_t)rt.tv_sec;
 	d1 = sad_next_deadline(srv.sad, now);
 	d2 = spd_next_deadline(srv.spd, now);
 	d = d1 < 0 ? d2 : (d2 < 0 ? d1 : (d1 < d2 ? d1 : d2));
@@ -2091,7 +2102,6 @@ poll_timeout(void)
 	 * Deadlines are whole wall-clock seconds: wake at the start of the
 	 * second due, not `d' seconds from some moment within this one.
 	 */
-	(void)clock_gettime(CLOCK_REALTIME, &rt);
 	if (d < 0)
 		ms = -1;
 	else if (d == 0 && srv.timers_ran != now)
