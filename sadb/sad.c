@@ -404,7 +404,7 @@ sad_node_link(struct sad *sad, struct sad_node *n)
 
 	/* The creation time anchors addtime limits (RFC 2367 CURRENT). */
 	if (e->cur.addtime == 0)
-		e->cur.addtime = (uint64_t)time(NULL);
+		e->cur.addtime = sadb_now();
 	n->sn_order = ++sad->sad_order;
 	n->sn_heapidx = 0;
 	n->sn_flags = 0;

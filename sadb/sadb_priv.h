@@ -69,4 +69,11 @@ tq_first_when(const struct tq *q)
 /* Seconds from `now' until the earliest deadline: -1 none, 0 overdue. */
 int64_t	tq_next(const struct tq *, uint64_t now);
 
+/*
+ * The wall clock in seconds for lifetimes: CLOCK_REALTIME, not time(3),
+ * whose coarse clock on Linux lags by up to a tick (an SA added just
+ * after a second began would date from the second before).
+ */
+uint64_t sadb_now(void);
+
 #endif /* SADB_PRIV_H */

@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "sadb.h"
 #include "sadb_priv.h"
@@ -154,4 +155,14 @@ tq_next(const struct tq *q, uint64_t now)
 	if (when - now > INT64_MAX)
 		return (INT64_MAX);
 	return ((int64_t)(when - now));
+}
+
+uint64_t
+sadb_now(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1 || ts.tv_sec < 0)
+		return (0);
+	return ((uint64_t)ts.tv_sec);
 }

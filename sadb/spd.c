@@ -744,7 +744,7 @@ spd_replace(struct spd *spd, struct spd_node *n, const struct spd_entry *e)
 	tmp.id = n->pn_entry.id;
 	tmp.has |= SPD_HAS_ID;
 	if (tmp.cur.addtime == 0)
-		tmp.cur.addtime = (uint64_t)time(NULL);
+		tmp.cur.addtime = sadb_now();
 	/* Same dir and selector: the shape and bucket do not change. */
 	RB_REMOVE(spd_byprio, &spd->spd_byprio, n);
 	spd_entry_clear(&n->pn_entry);
@@ -801,7 +801,7 @@ spd_insert(struct spd *spd, const struct spd_entry *e, bool replace,
 	n->pn_entry.id = id;
 	n->pn_entry.has |= SPD_HAS_ID;
 	if (n->pn_entry.cur.addtime == 0)
-		n->pn_entry.cur.addtime = (uint64_t)time(NULL);
+		n->pn_entry.cur.addtime = sadb_now();
 	n->pn_order = ++spd->spd_order;
 	RB_INSERT(spd_byid, &spd->spd_byid, n);
 	RB_INSERT(spd_bysel, &spd->spd_bysel, n);
