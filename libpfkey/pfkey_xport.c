@@ -58,6 +58,7 @@ struct pfkey_xport {
 	enum pfkey_dialect		 dialect;
 	int				 timeout_ms;
 	uint64_t			*rbuf;		/* PFKEY_MSG_MAXLEN */
+	size_t				 rbuf_used;	/* the most it held */
 	TAILQ_HEAD(, qmsg)		 queue;
 	size_t				 nqueued;
 	struct qmsg			*held;		/* handed out last */
@@ -262,8 +263,8 @@ pfkey_xport_close(struct pfkey_xport *x)
 		return;
 	queue_clear(x);
 	x->ops->close(x->state);
-	/* The receive buffer has held keys. */
-	explicit_bzero(x->rbuf, PFKEY_MSG_MAXLEN);
+	/* The receive buffer has held keys, in rbuf_used bytes at most. */
+	explicit_bzero(x->rbuf, x->rbuf_used);
 	free(x->rbuf);
 	free(x);
 }
@@ -389,6 +390,21 @@ left_ms(int64_t deadline)
 	return (left < 0 ? 0 : (int)(left > 0x7fffffff ? 0x7fffffff : left));
 }
 
+/*
+ * How much of rbuf a receive may have written, for the wipe at close
+ * (wiping all of it costs more than a whole dump of a few entries): the
+ * message's length, or everything when the receive failed (a truncated
+ * datagram fills the buffer).
+ */
+static void
+rbuf_mark(struct pfkey_xport *x, int rc, size_t len)
+{
+	if (rc != 0 || len > PFKEY_MSG_MAXLEN)
+		len = PFKEY_MSG_MAXLEN;
+	if (len > x->rbuf_used)
+		x->rbuf_used = len;
+}
+
 int
 pfkey_recv(struct pfkey_xport *x, const void **msg, size_t *len,
     int timeout_ms)
@@ -411,6 +427,7 @@ pfkey_recv(struct pfkey_xport *x, const void **msg, size_t *len,
 	set_errmsg(x, NULL);
 	rc = x->ops->recv(x->state, x->rbuf, PFKEY_MSG_MAXLEN, len,
 	    timeout_ms);
+	rbuf_mark(x, rc, rc == 0 ? *len : 0);
 	if (rc != 0)
 		return (rc);
 	set_errmsg(x, ops_errmsg(x));
@@ -450,6 +467,7 @@ wait_reply(struct pfkey_xport *x, uint8_t type, uint32_t seq, bool anyseq,
 	for (;;) {
 		rc = x->ops->recv(x->state, x->rbuf, PFKEY_MSG_MAXLEN, &len,
 		    left_ms(deadline));
+		rbuf_mark(x, rc, rc == 0 ? len : 0);
 		if (rc == PFKEY_ERR_TRUNCATED)
 			continue;	/* cannot be ours: ours fit */
 		if (rc != 0)
