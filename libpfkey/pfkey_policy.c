@@ -811,76 +811,143 @@ pfkey_policy_parse(const char *s, size_t len, enum pfkey_dialect d,
 
 /* ------------------------------------------------------------- printer */
 
-/* snprintf-style output: counts everything, stores what fits. */
+/*
+ * snprintf-style output: counts everything, stores what fits.  setkey -DP
+ * formats every policy of a dump, so the pieces are appended as they are
+ * (no printf per token).
+ */
 struct out {
 	char	*buf;
 	size_t	 sz;
 	size_t	 len;
 };
 
+/* Room left for characters (the last byte is the NUL's). */
+static size_t
+out_room(const struct out *o)
+{
+	return (o->len + 1 < o->sz ? o->sz - 1 - o->len : 0);
+}
+
+static void
+out_char(struct out *o, char c)
+{
+	if (out_room(o) > 0)
+		o->buf[o->len] = c;
+	o->len++;
+}
+
+/* Keywords and addresses: short, so copied here rather than measured. */
 static void
 out_str(struct out *o, const char *s)
 {
-	size_t n = strlen(s), room;
+	size_t room = out_room(o), n;
+	char *d;
 
-	if (o->sz > 0 && o->len < o->sz - 1) {
-		room = o->sz - 1 - o->len;
-		memcpy(o->buf + o->len, s, n < room ? n : room);
+	if (room == 0) {
+		o->len += strlen(s);
+		return;
 	}
+	/* (a local pointer: a store through o->buf could change *o) */
+	d = o->buf + o->len;
+	for (n = 0; s[n] != '\0'; n++)
+		if (n < room)
+			d[n] = s[n];
 	o->len += n;
 }
 
 static void
-out_fmt(struct out *o, const char *fmt, ...)
-    __attribute__((__format__(__printf__, 2, 3)));
-
-static void
-out_fmt(struct out *o, const char *fmt, ...)
+out_mem(struct out *o, const char *s, size_t n)
 {
-	char tmp[64];
-	va_list ap;
+	size_t room = out_room(o), i;
+	char *d;
 
-	va_start(ap, fmt);
-	(void)vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	out_str(o, tmp);
+	if (room > 0) {
+		d = o->buf + o->len;
+		for (i = 0; i < n && i < room; i++)
+			d[i] = s[i];
+	}
+	o->len += n;
+}
+
+/* "%u" */
+static void
+out_uint(struct out *o, uint32_t v)
+{
+	char t[10], *p = t + sizeof(t);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	out_mem(o, p, (size_t)(t + sizeof(t) - p));
+}
+
+/* inet_ntop(AF_INET): "%u.%u.%u.%u" */
+static void
+out_inet4(struct out *o, const uint8_t *a)
+{
+	char t[16];
+	size_t n = 0;
+	unsigned v;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (i != 0)
+			t[n++] = '.';
+		v = a[i];
+		if (v >= 100) {
+			t[n++] = (char)('0' + v / 100);
+			v %= 100;
+			t[n++] = (char)('0' + v / 10);
+		} else if (v >= 10)
+			t[n++] = (char)('0' + v / 10);
+		t[n++] = (char)('0' + v % 10);
+	}
+	out_mem(o, t, n);
 }
 
 /*
  * An endpoint as the reference set_address() prints it: getnameinfo(3)
  * with NI_NUMERICHOST (the host's rules for a scope: "%ifname" for
  * link-local, else "%N"), then "[port]" with NI_NUMERICSERV when asked.
+ * Without a scope that is inet_ntop(3), "%u.%u.%u.%u" for IPv4, which is
+ * written here directly.
  */
 static int
 out_addr(struct out *o, const struct sockaddr_storage *ss, bool withport)
 {
-	struct sockaddr_storage a;
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
 	char host[NI_MAXHOST];
-	socklen_t salen;
 	uint16_t port;
 
-	memcpy(&a, ss, sizeof(a));
-	if (a.ss_family == AF_INET) {
-		struct sockaddr_in *sin = (struct sockaddr_in *)(void *)&a;
-
-		salen = sizeof(*sin);
-		port = ntohs(sin->sin_port);
-	} else if (a.ss_family == AF_INET6) {
-		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)(void *)&a;
-
-		salen = sizeof(*sin6);
-		port = ntohs(sin6->sin6_port);
+	if (ss->ss_family == AF_INET) {
+		memcpy(&sin, ss, sizeof(sin));
+		out_inet4(o, (const uint8_t *)&sin.sin_addr);
+		port = ntohs(sin.sin_port);
+	} else if (ss->ss_family == AF_INET6) {
+		memcpy(&sin6, ss, sizeof(sin6));
+		port = ntohs(sin6.sin6_port);
+#if defined(__FreeBSD__) || defined(__NetBSD__) || defined(__APPLE__)
+		sin6.sin6_len = (uint8_t)sizeof(sin6);
+#endif
+		if (sin6.sin6_scope_id == 0) {
+			if (inet_ntop(AF_INET6, &sin6.sin6_addr, host,
+			    sizeof(host)) == NULL)
+				return (PFKEY_ERR_FIELD);
+		} else if (getnameinfo((struct sockaddr *)(void *)&sin6,
+		    sizeof(sin6), host, sizeof(host), NULL, 0,
+		    NI_NUMERICHOST) != 0)
+			return (PFKEY_ERR_FIELD);
+		out_str(o, host);
 	} else
 		return (PFKEY_ERR_FAMILY);
-#if defined(__FreeBSD__) || defined(__NetBSD__) || defined(__APPLE__)
-	a.ss_len = (uint8_t)salen;
-#endif
-	if (getnameinfo((struct sockaddr *)(void *)&a, salen, host,
-	    sizeof(host), NULL, 0, NI_NUMERICHOST) != 0)
-		return (PFKEY_ERR_FIELD);
-	out_str(o, host);
-	if (withport)
-		out_fmt(o, "[%u]", (unsigned)port);
+	if (withport) {
+		out_char(o, '[');
+		out_uint(o, port);
+		out_char(o, ']');
+	}
 	return (0);
 }
 
@@ -929,10 +996,15 @@ out_priority(struct out *o, uint32_t prio)
 		    PFKEY_PRIORITY_LOW);
 		off = (int64_t)PFKEY_PRIORITY_LOW - prio;
 	}
-	out_fmt(o, " prio %s", anchor);
-	if (off != 0)
-		out_fmt(o, " %c %u", off < 0 ? '-' : '+',
-		    (unsigned)(off < 0 ? -off : off));
+	/* " prio %s", then " %c %u" */
+	out_str(o, " prio ");
+	out_str(o, anchor);
+	if (off != 0) {
+		out_char(o, ' ');
+		out_char(o, off < 0 ? '-' : '+');
+		out_char(o, ' ');
+		out_uint(o, (uint32_t)(off < 0 ? -off : off));
+	}
 }
 
 static int
@@ -950,21 +1022,27 @@ out_request(struct out *o, const struct pfkey_ipsecreq *r, bool lx,
 		return (rc);
 	if (!lx && r->reqid > UINT16_MAX)
 		return (PFKEY_ERR_DIALECT);
-	out_fmt(o, "%s/%s/", proto, mode);
+	/* "%s/%s/" */
+	out_str(o, proto);
+	out_char(o, '/');
+	out_str(o, mode);
+	out_char(o, '/');
 	if (r->src.ss_family != AF_UNSPEC || r->dst.ss_family != AF_UNSPEC) {
 		if (r->src.ss_family != r->dst.ss_family)
 			return (PFKEY_ERR_ADDRFAMILY);
 		if ((rc = out_addr(o, &r->src, withports)) != 0)
 			return (rc);
-		out_str(o, "-");
+		out_char(o, '-');
 		if ((rc = out_addr(o, &r->dst, withports)) != 0)
 			return (rc);
 	}
-	out_fmt(o, "/%s", level);
-	/* Both printers: ':' in the manual range, '#' above it. */
-	if (r->reqid != 0)
-		out_fmt(o, "%c%u", r->reqid > PFKEY_REQID_MAX ? '#' : ':',
-		    (unsigned)r->reqid);
+	out_char(o, '/');
+	out_str(o, level);
+	/* Both printers: ':' in the manual range, '#' above it ("%c%u"). */
+	if (r->reqid != 0) {
+		out_char(o, r->reqid > PFKEY_REQID_MAX ? '#' : ':');
+		out_uint(o, r->reqid);
+	}
 	return (0);
 }
 
@@ -993,7 +1071,8 @@ pfkey_policy_format(const struct pfkey_policy *pol, enum pfkey_dialect d,
 	/* FreeBSD has no priority; its field holds an ifindex there. */
 	if (lx)
 		out_priority(&o, pol->priority);
-	out_fmt(&o, " %s", type);
+	out_char(&o, ' ');
+	out_str(&o, type);
 	/* Like the reference, other actions print no requests. */
 	for (i = 0; pol->type == PFKEY_POLICY_IPSEC && i < pol->nreq; i++) {
 		/* setkey -DP passes "\n\t" as the delimiter. */

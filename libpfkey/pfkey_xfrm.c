@@ -97,6 +97,8 @@
 #define XF_WBUFSZ		(160 * 1024)	/* a 64 KiB context fits */
 #define XF_EXTACK_MAX		256
 #define XF_OUTQ_MAX		65536	/* events (replies are never lost) */
+#define XF_SPARE_LEN		512	/* a dump part kept for reuse... */
+#define XF_SPARE_MAX		256	/* ...and at most this many of them */
 #define XF_TIMEOUT_MS		5000
 #define XF_PROTO_ANY		255	/* IPSEC_PROTO_ANY */
 #define XF_SPI_MIN		0x100	/* af_key's GETSPI range */
@@ -213,6 +215,7 @@ static const struct {
 struct xmsg {
 	TAILQ_ENTRY(xmsg)	 entry;
 	size_t			 len;
+	size_t			 cap;		/* bytes of data[] */
 	char			*errmsg;	/* the kernel's words */
 	uint64_t		 data[];	/* 8-byte aligned message */
 };
@@ -255,8 +258,15 @@ struct xstate {
 	uint8_t		*wbuf;		/* netlink requests */
 	uint64_t	*ibuf;		/* the PF_KEY request, aligned */
 	uint64_t	*obuf;		/* PF_KEY messages under construction */
+	/* The most each buffer has held (what close wipes once more). */
+	size_t		 rbuf_used;
+	size_t		 wbuf_used;
+	size_t		 ibuf_used;
+	size_t		 obuf_used;
 	struct xmsgq	 outq;
 	size_t		 nout;
+	struct xmsgq	 spare;		/* dump parts handed out, for reuse */
+	size_t		 nspare;
 	uint64_t	 lost;		/* events dropped or overrun */
 	uint32_t	 registered;	/* bit per SA type */
 	bool		 promisc;
@@ -404,7 +414,11 @@ x2key(uint64_t v)
 	return (v == XFRM_INF ? 0 : v);
 }
 
-/* A host sockaddr from an XFRM address. */
+/*
+ * A host sockaddr from an XFRM address.  Only the family's sockaddr is
+ * written (what libpfkey reads of it); the rest of the storage is not
+ * cleared, which a dump would do for every address.
+ */
 static int
 xaddr_sa(uint16_t family, const xfrm_address_t *a, uint16_t port,
     struct sockaddr_storage *ss)
@@ -412,19 +426,21 @@ xaddr_sa(uint16_t family, const xfrm_address_t *a, uint16_t port,
 	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
 
-	memset(ss, 0, sizeof(*ss));
 	switch (family) {
 	case AF_INET:
+		memset(sin, 0, sizeof(*sin));
 		sin->sin_family = AF_INET;
 		sin->sin_port = port;
 		memcpy(&sin->sin_addr, &a->a4, sizeof(sin->sin_addr));
 		return (0);
 	case AF_INET6:
+		memset(sin6, 0, sizeof(*sin6));
 		sin6->sin6_family = AF_INET6;
 		sin6->sin6_port = port;
 		memcpy(&sin6->sin6_addr, a->a6, sizeof(sin6->sin6_addr));
 		return (0);
 	}
+	ss->ss_family = AF_UNSPEC;
 	return (-1);
 }
 
@@ -749,6 +765,7 @@ xmsg_new(const void *msg, size_t len, const char *errmsg)
 	if ((q = malloc(sizeof(*q) + len)) == NULL)
 		return (NULL);
 	q->len = len;
+	q->cap = len;
 	memcpy(q->data, msg, len);
 	q->errmsg = errmsg != NULL && *errmsg != '\0' ? strdup(errmsg) :
 	    NULL;
@@ -764,6 +781,46 @@ xmsg_free(struct xmsg *q)
 	explicit_bzero(q->data, q->len);
 	free(q->errmsg);
 	free(q);
+}
+
+/*
+ * A dump part.  A dump hands out thousands of small messages one by one,
+ * so those of up to XF_SPARE_LEN bytes come from (and go back to) the
+ * spares instead of malloc(3) and free(3) each.
+ */
+static struct xmsg *
+xmsg_get(struct xstate *xs, const void *msg, size_t len)
+{
+	struct xmsg *q;
+	size_t cap = len <= XF_SPARE_LEN ? XF_SPARE_LEN : len;
+
+	if (len <= XF_SPARE_LEN && (q = TAILQ_FIRST(&xs->spare)) != NULL) {
+		TAILQ_REMOVE(&xs->spare, q, entry);
+		xs->nspare--;
+	} else if ((q = malloc(sizeof(*q) + cap)) == NULL)
+		return (NULL);
+	else
+		q->cap = cap;
+	q->len = len;
+	q->errmsg = NULL;
+	memcpy(q->data, msg, len);
+	return (q);
+}
+
+/* Done with a message: wiped, then kept as a spare or freed. */
+static void
+xmsg_put(struct xstate *xs, struct xmsg *q)
+{
+	if (q->cap != XF_SPARE_LEN || q->errmsg != NULL ||
+	    xs->nspare >= XF_SPARE_MAX) {
+		xmsg_free(q);
+		return;
+	}
+	/* Messages carry keys. */
+	explicit_bzero(q->data, q->len);
+	q->len = 0;
+	TAILQ_INSERT_HEAD(&xs->spare, q, entry);
+	xs->nspare++;
 }
 
 static void
@@ -785,6 +842,8 @@ xf_push(struct xstate *xs, struct pfkey_buf *b, bool reply,
 	struct xmsg *q;
 	size_t len;
 
+	if (b->len > xs->obuf_used)
+		xs->obuf_used = b->len;
 	if (pfkey_buf_finish(b, &msg, &len) != 0 ||
 	    (!reply && xs->nout >= XF_OUTQ_MAX) ||
 	    (q = xmsg_new(msg, len, errmsg)) == NULL) {
@@ -1141,10 +1200,15 @@ xf_policy_exts(struct pfkey_buf *b, const struct xfrm_userpolicy_info *p,
 	put_lifetime(b, PFKEY_EXT_LIFETIME_CURRENT, p->curlft.packets,
 	    p->curlft.bytes, p->curlft.add_time, p->curlft.use_time);
 
-	memset(&pol, 0, sizeof(pol));
+	/*
+	 * Every field the encoder reads is set (the requests as they are
+	 * filled), not the whole structure: a dump makes one per policy.
+	 */
 	pol.dir = p->dir + 1;
+	pol.scope = 0;
 	pol.id = p->index;
 	pol.priority = p->priority;
+	pol.nreq = 0;
 	n = a->p[XFRMA_TMPL] != NULL ? a->len[XFRMA_TMPL] / sizeof(t) : 0;
 	if (p->action == XFRM_POLICY_BLOCK)
 		pol.type = PFKEY_POLICY_DISCARD;
@@ -1155,6 +1219,7 @@ xf_policy_exts(struct pfkey_buf *b, const struct xfrm_userpolicy_info *p,
 	for (i = 0; pol.type == PFKEY_POLICY_IPSEC && i < n; i++) {
 		memcpy(&t, a->p[XFRMA_TMPL] + i * sizeof(t), sizeof(t));
 		r = &pol.req[pol.nreq++];
+		r->src.ss_family = r->dst.ss_family = AF_UNSPEC;
 		r->proto = t.id.proto;
 		r->mode = mode_from_xfrm(t.mode);
 		r->level = tmpl_level(&t);
@@ -1622,8 +1687,10 @@ xf_dump_input(struct xstate *xs, const struct nlmsghdr *nh,
 	/* What PF_KEY cannot say (MIPv6 states, sub-policies) is left out. */
 	if (rc != 0)
 		return;
+	if (b.len > xs->obuf_used)
+		xs->obuf_used = b.len;
 	if (pfkey_buf_finish(&b, &msg, &len) != 0 ||
-	    (q = xmsg_new(msg, len, NULL)) == NULL) {
+	    (q = xmsg_get(xs, msg, len)) == NULL) {
 		pfkey_buf_free(&b);
 		xs->lost++;
 		return;
@@ -1780,7 +1847,8 @@ xf_input(struct xstate *xs, const uint8_t *p, size_t n)
 /*
  * Read and handle one datagram, waiting up to timeout_ms (< 0: forever).
  * 0 (something was read, perhaps nothing for us), PFKEY_ERR_TIMEOUT, or
- * PFKEY_ERR_SYSTEM.
+ * PFKEY_ERR_SYSTEM.  The socket is tried first and polled only when it
+ * has nothing: a dump's datagrams are usually there already.
  */
 static int
 xf_read(struct xstate *xs, int timeout_ms)
@@ -1789,30 +1857,43 @@ xf_read(struct xstate *xs, int timeout_ms)
 	struct msghdr mh;
 	struct iovec iov;
 	ssize_t n;
+	bool waited = false;
 	int rc;
 
-	if ((rc = pfkey_wait_readable(xs->fd, timeout_ms)) != 0)
-		return (rc);
-	memset(&mh, 0, sizeof(mh));
-	memset(&from, 0, sizeof(from));
-	iov.iov_base = xs->rbuf;
-	iov.iov_len = XF_RBUFSZ;
-	mh.msg_name = &from;
-	mh.msg_namelen = sizeof(from);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	do {
-		n = recvmsg(xs->fd, &mh, MSG_DONTWAIT);
-	} while (n == -1 && errno == EINTR);
-	if (n == -1) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return (0);
-		/* Multicast overrun: events were lost, the socket is fine. */
-		if (errno == ENOBUFS) {
-			xs->lost++;
-			return (0);
+	for (;;) {
+		memset(&mh, 0, sizeof(mh));
+		memset(&from, 0, sizeof(from));
+		iov.iov_base = xs->rbuf;
+		iov.iov_len = XF_RBUFSZ;
+		mh.msg_name = &from;
+		mh.msg_namelen = sizeof(from);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		do {
+			n = recvmsg(xs->fd, &mh, MSG_DONTWAIT);
+		} while (n == -1 && errno == EINTR);
+		if (n != -1)
+			break;
+		if (errno != EAGAIN && errno != EWOULDBLOCK) {
+			/*
+			 * Multicast overrun: events were lost, the socket
+			 * is fine.
+			 */
+			if (errno == ENOBUFS) {
+				xs->lost++;
+				return (0);
+			}
+			return (PFKEY_ERR_SYSTEM);
 		}
-		return (PFKEY_ERR_SYSTEM);
+		/* Readable, and then nothing there: let the caller see. */
+		if (waited)
+			return (0);
+		/* Nothing there is what poll(2) would say without waiting. */
+		if (timeout_ms == 0)
+			return (PFKEY_ERR_TIMEOUT);
+		if ((rc = pfkey_wait_readable(xs->fd, timeout_ms)) != 0)
+			return (rc);
+		waited = true;
 	}
 	/* Only the kernel speaks here; nothing cut short is trusted. */
 	if ((mh.msg_flags & MSG_TRUNC) || from.nl_family != AF_NETLINK ||
@@ -1820,6 +1901,8 @@ xf_read(struct xstate *xs, int timeout_ms)
 		xs->lost++;
 		return (0);
 	}
+	if ((size_t)n > xs->rbuf_used)
+		xs->rbuf_used = (size_t)n;
 	xf_input(xs, xs->rbuf, (size_t)n);
 	explicit_bzero(xs->rbuf, (size_t)n);
 	return (0);
@@ -1866,6 +1949,8 @@ xf_sendnl(struct xstate *xs, struct nlb *nb, uint32_t seq)
 	struct nlmsghdr nh;
 	ssize_t n;
 
+	if (nb->len > xs->wbuf_used)
+		xs->wbuf_used = nb->len;
 	memcpy(&nh, nb->buf, sizeof(nh));
 	nh.nlmsg_len = (uint32_t)nb->len;
 	nh.nlmsg_seq = seq;
@@ -3082,20 +3167,29 @@ xfrm_close(void *state)
 		TAILQ_REMOVE(&xs->outq, q, entry);
 		xmsg_free(q);
 	}
+	while ((q = TAILQ_FIRST(&xs->spare)) != NULL) {
+		TAILQ_REMOVE(&xs->spare, q, entry);
+		xmsg_free(q);
+	}
 	xmsg_free(xs->dump.held);
 	if (xs->req.resp != NULL) {
 		explicit_bzero(xs->req.resp, xs->req.respcap);
 		free(xs->req.resp);
 	}
-	/* Buffers that have held keys. */
+	/*
+	 * Buffers that have held keys.  Each use wipes what it wrote; this
+	 * is once more, over what they ever held (not the whole buffers:
+	 * that would touch pages never used).  A request cut short by an
+	 * overflow wipes all of wbuf itself.
+	 */
 	if (xs->rbuf != NULL)
-		explicit_bzero(xs->rbuf, XF_RBUFSZ);
+		explicit_bzero(xs->rbuf, xs->rbuf_used);
 	if (xs->wbuf != NULL)
-		explicit_bzero(xs->wbuf, XF_WBUFSZ);
+		explicit_bzero(xs->wbuf, xs->wbuf_used);
 	if (xs->ibuf != NULL)
-		explicit_bzero(xs->ibuf, PFKEY_MSG_MAXLEN);
+		explicit_bzero(xs->ibuf, xs->ibuf_used);
 	if (xs->obuf != NULL)
-		explicit_bzero(xs->obuf, PFKEY_MSG_MAXLEN);
+		explicit_bzero(xs->obuf, xs->obuf_used);
 	free(xs->rbuf);
 	free(xs->wbuf);
 	free(xs->ibuf);
@@ -3118,6 +3212,7 @@ xfrm_open(const char *path, const struct pfkey_xport_opts *opts,
 	if ((xs = calloc(1, sizeof(*xs))) == NULL)
 		return (PFKEY_ERR_NOMEM);
 	TAILQ_INIT(&xs->outq);
+	TAILQ_INIT(&xs->spare);
 	xs->fd = -1;
 	xs->reqid_next = 1;
 	xs->nlseq = (uint32_t)time(NULL);
@@ -3206,6 +3301,8 @@ xfrm_send(void *state, const void *msg, size_t len)
 		return (PFKEY_ERR_SYSTEM);
 	}
 	/* The decoder wants it 8-byte aligned; keep the caller's intact. */
+	if (len > xs->ibuf_used)
+		xs->ibuf_used = len;
 	memcpy(xs->ibuf, msg, len);
 	xs->extack[0] = '\0';
 	rc = pfkey_decode(xs->ibuf, len, PFKEY_DIALECT_LINUX,
@@ -3230,16 +3327,15 @@ xfrm_recv(void *state, void *buf, size_t cap, size_t *len, int timeout_ms)
 {
 	struct xstate *xs = state;
 	struct xmsg *q;
-	int64_t deadline;
+	int64_t deadline = -1;
 	int rc;
 
-	deadline = timeout_ms < 0 ? -1 : xf_now_ms() + timeout_ms;
 	for (;;) {
 		if ((q = TAILQ_FIRST(&xs->outq)) != NULL) {
 			TAILQ_REMOVE(&xs->outq, q, entry);
 			xs->nout--;
 			if (q->len > cap) {
-				xmsg_free(q);
+				xmsg_put(xs, q);
 				return (PFKEY_ERR_TRUNCATED);
 			}
 			memcpy(buf, q->data, q->len);
@@ -3249,9 +3345,15 @@ xfrm_recv(void *state, void *buf, size_t cap, size_t *len, int timeout_ms)
 				    sizeof(xs->lasterr));
 			else
 				xs->lasterr[0] = '\0';
-			xmsg_free(q);
+			xmsg_put(xs, q);
 			return (0);
 		}
+		/*
+		 * The clock is read only when the queue is empty: a dump's
+		 * datagram queues many messages, handed out without it.
+		 */
+		if (timeout_ms >= 0 && deadline < 0)
+			deadline = xf_now_ms() + timeout_ms;
 		rc = xf_read(xs, deadline < 0 ? -1 : xf_left(deadline));
 		if (rc != 0)
 			return (rc);

@@ -178,6 +178,237 @@ is_linux(const struct setkey_print_opts *o)
 	return (pfkey_dialect_resolve(o->dialect) == PFKEY_DIALECT_LINUX);
 }
 
+/* ------------------------------------------------------------ output */
+
+/*
+ * A dump prints tens of thousands of entries, so an entry's text is put
+ * together here by small appenders (no printf(3) per field) and written
+ * with one fwrite(3), or one per OB_SIZE bytes of a bigger entry.  What
+ * the appenders write is what the printf formats named beside them
+ * write.  The pieces are short, so they are copied here rather than
+ * with a call into the C library for each.
+ */
+#define OB_SIZE		4096
+
+struct ob {
+	FILE	*f;
+	bool	 secret;	/* key bytes went in: wipe what is written */
+	size_t	 len;
+	char	 buf[OB_SIZE];
+};
+
+static void
+ob_init(struct ob *b, FILE *f)
+{
+	b->f = f;
+	b->secret = false;
+	b->len = 0;
+}
+
+static void
+ob_flush(struct ob *b)
+{
+	if (b->len == 0)
+		return;
+	(void)fwrite(b->buf, 1, b->len, b->f);
+	if (b->secret)
+		explicit_bzero(b->buf, b->len);
+	b->len = 0;
+}
+
+/* Where the next n (at most OB_SIZE) bytes go. */
+static inline char *
+ob_room(struct ob *b, size_t n)
+{
+	if (n > OB_SIZE - b->len)
+		ob_flush(b);
+	return (b->buf + b->len);
+}
+
+static inline void
+ob_mem(struct ob *b, const void *p, size_t n)
+{
+	const char *s = p;
+	char *d;
+	size_t i;
+
+	if (n > OB_SIZE) {
+		ob_flush(b);
+		(void)fwrite(p, 1, n, b->f);
+		return;
+	}
+	d = ob_room(b, n);
+	if (n > 32)
+		memcpy(d, s, n);
+	else
+		for (i = 0; i < n; i++)
+			d[i] = s[i];
+	b->len += n;
+}
+
+/* A string literal: a copy of known size, which the compiler inlines. */
+#define ob_lit(b, s)	do {						\
+	memcpy(ob_room((b), sizeof(s) - 1), (s), sizeof(s) - 1);	\
+	(b)->len += sizeof(s) - 1;					\
+} while (0)
+
+static inline void
+ob_char(struct ob *b, char c)
+{
+	if (b->len == OB_SIZE)
+		ob_flush(b);
+	b->buf[b->len++] = c;
+}
+
+static void
+ob_str(struct ob *b, const char *s)
+{
+	size_t i, room;
+	char *d;
+
+	for (;;) {
+		room = OB_SIZE - b->len;
+		d = b->buf + b->len;
+		for (i = 0; s[i] != '\0' && i < room; i++)
+			d[i] = s[i];
+		b->len += i;
+		if (s[i] == '\0')
+			return;
+		ob_flush(b);
+		s += i;
+	}
+}
+
+/* "%" PRIu64 into the end of t[20]; returns where it starts. */
+static char *
+u64_digits(char t[20], uint64_t v)
+{
+	char *p = t + 20;
+	uint32_t w;
+
+	while (v > UINT32_MAX) {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	}
+	/* the rest in 32 bits, which is cheaper */
+	w = (uint32_t)v;
+	do {
+		*--p = (char)('0' + w % 10);
+		w /= 10;
+	} while (w != 0);
+	return (p);
+}
+
+/* "%u", "%" PRIu64: the digits written in place, from the last. */
+static void
+ob_u64(struct ob *b, uint64_t v)
+{
+	char *d = ob_room(b, 20);
+	uint64_t t = v;
+	uint32_t w;
+	size_t n = 1;
+
+	while (t >= 10) {
+		t /= 10;
+		n++;
+	}
+	b->len += n;
+	d += n;
+	while (v > UINT32_MAX) {
+		*--d = (char)('0' + v % 10);
+		v /= 10;
+	}
+	/* the rest in 32 bits, which is cheaper */
+	w = (uint32_t)v;
+	do {
+		*--d = (char)('0' + w % 10);
+		w /= 10;
+	} while (w != 0);
+}
+
+static const char hexdig[] = "0123456789abcdef";
+
+/* "%08x" */
+static void
+ob_hex08(struct ob *b, uint32_t v)
+{
+	char *d = ob_room(b, 8);
+	int i;
+
+	for (i = 7; i >= 0; i--) {
+		d[i] = hexdig[v & 0xf];
+		v >>= 4;
+	}
+	b->len += 8;
+}
+
+/* "%02x" */
+static void
+ob_hex02(struct ob *b, uint8_t v)
+{
+	char *d = ob_room(b, 2);
+
+	d[0] = hexdig[v >> 4];
+	d[1] = hexdig[v & 0xf];
+	b->len += 2;
+}
+
+/* "%-Ns" (left) or "%Ns": s padded with spaces to w columns. */
+static void
+ob_pad(struct ob *b, const char *s, size_t w, bool left)
+{
+	size_t n = strlen(s);
+
+	if (left)
+		ob_mem(b, s, n);
+	for (; n < w; n++)
+		ob_char(b, ' ');
+	if (!left)
+		ob_str(b, s);
+}
+
+/* "%Nu" / "%-Nu" */
+static void
+ob_upad(struct ob *b, uint64_t v, size_t w, bool left)
+{
+	char t[21];
+
+	t[20] = '\0';
+	ob_pad(b, u64_digits(t, v), w, left);
+}
+
+/* "[%u]" */
+static void
+ob_port(struct ob *b, unsigned port)
+{
+	ob_char(b, '[');
+	ob_u64(b, port);
+	ob_char(b, ']');
+}
+
+/* inet_ntop(AF_INET): "%u.%u.%u.%u" into d (16 bytes); returns the length. */
+static size_t
+inet4_str(char *d, const uint8_t *a)
+{
+	size_t n = 0;
+	unsigned v;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (i != 0)
+			d[n++] = '.';
+		v = a[i];
+		if (v >= 100) {
+			d[n++] = (char)('0' + v / 100);
+			v %= 100;
+			d[n++] = (char)('0' + v / 10);
+		} else if (v >= 10)
+			d[n++] = (char)('0' + v / 10);
+		d[n++] = (char)('0' + v % 10);
+	}
+	return (n);
+}
+
 /* ----------------------------------------------------------- names */
 
 /*
@@ -186,12 +417,13 @@ is_linux(const struct setkey_print_opts *o)
  * an empty slot.  The satype, mode, state and scope names print so.
  */
 static void
-table_name(FILE *f, const char *const *tab, size_t n, unsigned v)
+table_name(struct ob *b, const char *const *tab, size_t n, unsigned v)
 {
 	if (v < n && tab[v] != NULL && tab[v][0] != '\0')
-		fprintf(f, "%s ", tab[v]);
+		ob_str(b, tab[v]);
 	else
-		fprintf(f, "%u ", v);
+		ob_u64(b, v);
+	ob_char(b, ' ');
 }
 
 /* Index = sadb_msg_satype; both references have the same table. */
@@ -291,27 +523,46 @@ static const char *
 ipproto_name(unsigned p)
 {
 	struct protoent *pe;
-	size_t i;
+	size_t lo = 0, hi = sizeof(ipprotos) / sizeof(ipprotos[0]), mid;
 
-	for (i = 0; i < sizeof(ipprotos) / sizeof(ipprotos[0]); i++)
-		if (ipprotos[i].num == p)
-			return (ipprotos[i].name);
 	/* 255 is "any" to both kernels, never a protocol in the file. */
 	if (p == SPD_PROTO_ANY)
 		return (NULL);
+	/* the table is in protocol order */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (ipprotos[mid].num == p)
+			return (ipprotos[mid].name);
+		if (ipprotos[mid].num < p)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	pe = getprotobynumber((int)p);
 	return (pe != NULL ? pe->p_name : NULL);
 }
 
 /* ------------------------------------------------------ addresses, time */
 
-/* getnameinfo(NI_NUMERICHOST), as both references' str_ipaddr(). */
+/*
+ * getnameinfo(NI_NUMERICHOST), as both references' str_ipaddr().  For
+ * an address without a scope that is inet_ntop(3) (IPv4 is written here:
+ * "%u.%u.%u.%u"); only a scope, which getnameinfo turns into "%ifname"
+ * or "%N" by the host's rules, goes through getnameinfo.
+ */
 static const char *
 host_str(const struct sad_addr *a, char *buf, size_t sz)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
 
+	if (a->af == AF_INET && sz >= INET_ADDRSTRLEN) {
+		buf[inet4_str(buf, a->a.b)] = '\0';
+		return (buf);
+	}
+	if (a->af == AF_INET6 && a->scope == 0 &&
+	    inet_ntop(AF_INET6, &a->a.v6, buf, (socklen_t)sz) != NULL)
+		return (buf);
 	if ((len = sad_addr_to_sockaddr(a, &ss)) == 0 ||
 	    getnameinfo((struct sockaddr *)&ss, len, buf, (socklen_t)sz,
 	    NULL, 0, NI_NUMERICHOST) != 0)
@@ -320,74 +571,155 @@ host_str(const struct sad_addr *a, char *buf, size_t sz)
 	return (buf);
 }
 
+static void
+ob_host(struct ob *b, const struct sad_addr *a)
+{
+	char h[NI_MAXHOST];
+
+	if (a->af == AF_INET)
+		b->len += inet4_str(ob_room(b, INET_ADDRSTRLEN), a->a.b);
+	else
+		ob_str(b, host_str(a, h, sizeof(h)));
+}
+
 /*
  * str_time() of both references: ctime(3) from the month on, 20
  * characters ("Jan  1 12:00:00 2024"), or 20 spaces for 0; ipsec-tools
  * prints 20 '?' when ctime fails.  ctime is not locale dependent, so
  * neither is this.
  */
-static const char *
-str_time(uint64_t t, char *buf)
+static void
+str_time_make(uint64_t t, char *buf)
 {
 	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr",
 	    "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	char tmp[64];
 	struct tm tm;
 	time_t tt;
+	int year;
 
 	if (t == 0) {
 		memset(buf, ' ', 20);
-	} else {
-		tt = (time_t)t;
-		if (t > INT64_MAX || (uint64_t)tt != t ||
-		    localtime_r(&tt, &tm) == NULL || tm.tm_mon < 0 ||
-		    tm.tm_mon > 11)
-			memset(buf, '?', 20);
-		else {
-			/* ctime's layout, "\n" included: a 3-digit year
-			 * shows it within the 20 characters, as theirs. */
-			snprintf(tmp, sizeof(tmp), "%s %2d %02d:%02d:%02d %d\n",
-			    mon[tm.tm_mon], tm.tm_mday, tm.tm_hour, tm.tm_min,
-			    tm.tm_sec, tm.tm_year + 1900);
-			memset(buf, ' ', 20);
-			memcpy(buf, tmp, strnlen(tmp, 20));
-		}
+		return;
 	}
-	buf[20] = '\0';
-	return (buf);
+	tt = (time_t)t;
+	if (t > INT64_MAX || (uint64_t)tt != t ||
+	    localtime_r(&tt, &tm) == NULL || tm.tm_mon < 0 ||
+	    tm.tm_mon > 11) {
+		memset(buf, '?', 20);
+		return;
+	}
+	year = tm.tm_year + 1900;
+	if (year >= 1000 && year <= 9999 && tm.tm_mday >= 1 &&
+	    tm.tm_mday <= 31 && tm.tm_hour >= 0 && tm.tm_hour <= 23 &&
+	    tm.tm_min >= 0 && tm.tm_min <= 59 && tm.tm_sec >= 0 &&
+	    tm.tm_sec <= 60) {
+		/* "%s %2d %02d:%02d:%02d %d", exactly 20 characters */
+		memcpy(buf, mon[tm.tm_mon], 3);
+		buf[3] = ' ';
+		buf[4] = tm.tm_mday < 10 ? ' ' : (char)('0' + tm.tm_mday / 10);
+		buf[5] = (char)('0' + tm.tm_mday % 10);
+		buf[6] = ' ';
+		buf[7] = (char)('0' + tm.tm_hour / 10);
+		buf[8] = (char)('0' + tm.tm_hour % 10);
+		buf[9] = ':';
+		buf[10] = (char)('0' + tm.tm_min / 10);
+		buf[11] = (char)('0' + tm.tm_min % 10);
+		buf[12] = ':';
+		buf[13] = (char)('0' + tm.tm_sec / 10);
+		buf[14] = (char)('0' + tm.tm_sec % 10);
+		buf[15] = ' ';
+		buf[16] = (char)('0' + year / 1000);
+		buf[17] = (char)('0' + year / 100 % 10);
+		buf[18] = (char)('0' + year / 10 % 10);
+		buf[19] = (char)('0' + year % 10);
+		return;
+	}
+	/* ctime's layout, "\n" included: a 3-digit year shows it within
+	 * the 20 characters, as theirs. */
+	snprintf(tmp, sizeof(tmp), "%s %2d %02d:%02d:%02d %d\n",
+	    mon[tm.tm_mon], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	    year);
+	memset(buf, ' ', 20);
+	memcpy(buf, tmp, strnlen(tmp, 20));
+}
+
+/*
+ * A dump shows the same few times again and again (now, and entries
+ * added in the same second), so the last two are kept: localtime_r(3)
+ * once per distinct time, mostly.  The time zone does not change under
+ * setkey.
+ */
+static void
+ob_time(struct ob *b, uint64_t t)
+{
+	static struct {
+		bool		valid;
+		uint64_t	t;
+		char		s[20];
+	} cache[2];
+	static unsigned last;		/* the one used last */
+	unsigned i;
+
+	if (t == 0) {
+		/* str_time(0): 20 spaces */
+		ob_lit(b, "                    ");
+		return;
+	}
+	for (i = 0; i < 2; i++)
+		if (cache[i].valid && cache[i].t == t)
+			break;
+	if (i == 2) {
+		i = last ^ 1;
+		str_time_make(t, cache[i].s);
+		cache[i].t = t;
+		cache[i].valid = true;
+	}
+	last = i;
+	memcpy(ob_room(b, 20), cache[i].s, 20);
+	b->len += 20;
 }
 
 /*
  * ipsec_hexdump(): a space before every 4 bytes, a newline (and no
- * indent) before every 32nd byte.
+ * indent) before every 32nd byte; "%02x" each.
  */
 static void
-hexdump_key(FILE *f, const struct sad_key *k)
+hexdump_key(struct ob *b, const struct sad_key *k)
 {
 	size_t i, n = k->bits / 8;
 
 	if (n > k->len)
 		n = k->len;
+	b->secret = true;
 	for (i = 0; i < n; i++) {
 		if (i != 0 && i % HEX_WRAP == 0)
-			fputc('\n', f);
+			ob_char(b, '\n');
 		if (i % 4 == 0)
-			fputc(' ', f);
-		fprintf(f, "%02x", k->data[i]);
+			ob_char(b, ' ');
+		ob_hex02(b, k->data[i]);
 	}
 }
 
 /*
- * str_lifetime_byte(): the bytes go through a double with no decimals;
- * an absent lifetime prints a literal 0.
+ * str_lifetime_byte(): the bytes go through a double with no decimals
+ * ("%.0f"); an absent lifetime prints a literal 0.  Below 2^53 the double
+ * holds the count exactly and "%.0f" prints its decimal digits.
  */
 static void
-lifetime_bytes(FILE *f, const char *what, const struct sad_lifetime *l)
+lifetime_bytes(struct ob *b, const struct sad_lifetime *l)
 {
+	char t[64];
+
 	if (l == NULL)
-		fprintf(f, "\t%s: 0(bytes)", what);
-	else
-		fprintf(f, "\t%s: %.0f(bytes)", what, (double)l->bytes);
+		ob_char(b, '0');
+	else if (l->bytes < ((uint64_t)1 << 53))
+		ob_u64(b, l->bytes);
+	else {
+		snprintf(t, sizeof(t), "%.0f", (double)l->bytes);
+		ob_str(b, t);
+	}
+	ob_lit(b, "(bytes)");
 }
 
 /*
@@ -414,13 +746,13 @@ replay_shown(const struct sad_entry *e, const struct setkey_print_opts *o)
 #define JW_MAXDEPTH	8
 
 struct jw {
-	FILE	*f;
-	int	 depth;
-	bool	 first[JW_MAXDEPTH];
+	struct ob	*f;
+	int		 depth;
+	bool		 first[JW_MAXDEPTH];
 };
 
 static void
-jw_init(struct jw *w, FILE *f)
+jw_init(struct jw *w, struct ob *f)
 {
 	memset(w, 0, sizeof(*w));
 	w->f = f;
@@ -460,47 +792,55 @@ utf8_len(const unsigned char *s, size_t n)
 }
 
 /* A JSON string of n bytes (stops at a NUL, which C strings end with). */
+/* "\\u%04x" of a byte */
 static void
-jw_escape(FILE *f, const char *s, size_t n)
+jw_uesc(struct ob *f, uint8_t c)
+{
+	ob_lit(f, "\\u00");
+	ob_hex02(f, c);
+}
+
+static void
+jw_escape(struct ob *f, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i, l;
 
-	fputc('"', f);
+	ob_char(f, '"');
 	for (i = 0; i < n && p[i] != '\0'; i += l) {
 		l = 1;
 		switch (p[i]) {
 		case '"':
-			fputs("\\\"", f);
+			ob_lit(f, "\\\"");
 			break;
 		case '\\':
-			fputs("\\\\", f);
+			ob_lit(f, "\\\\");
 			break;
 		case '\n':
-			fputs("\\n", f);
+			ob_lit(f, "\\n");
 			break;
 		case '\r':
-			fputs("\\r", f);
+			ob_lit(f, "\\r");
 			break;
 		case '\t':
-			fputs("\\t", f);
+			ob_lit(f, "\\t");
 			break;
 		default:
 			if (p[i] < 0x20 || p[i] == 0x7f)
-				fprintf(f, "\\u%04x", p[i]);
+				jw_uesc(f, p[i]);
 			else if (p[i] < 0x80)
-				fputc(p[i], f);
+				ob_char(f, (char)p[i]);
 			else if ((l = utf8_len(p + i, n - i)) != 0)
-				fwrite(p + i, 1, l, f);
+				ob_mem(f, p + i, l);
 			else {
 				/* not UTF-8: keep the byte, as Latin-1 */
-				fprintf(f, "\\u%04x", p[i]);
+				jw_uesc(f, p[i]);
 				l = 1;
 			}
 			break;
 		}
 	}
-	fputc('"', f);
+	ob_char(f, '"');
 }
 
 /* A separator and the key (NULL inside arrays). */
@@ -508,11 +848,11 @@ static void
 jw_key(struct jw *w, const char *key)
 {
 	if (!w->first[w->depth])
-		fputc(',', w->f);
+		ob_char(w->f, ',');
 	w->first[w->depth] = false;
 	if (key != NULL) {
 		jw_escape(w->f, key, strlen(key));
-		fputc(':', w->f);
+		ob_char(w->f, ':');
 	}
 }
 
@@ -520,7 +860,7 @@ static void
 jw_open(struct jw *w, const char *key, char c)
 {
 	jw_key(w, key);
-	fputc(c, w->f);
+	ob_char(w->f, c);
 	if (w->depth < JW_MAXDEPTH - 1)
 		w->depth++;
 	w->first[w->depth] = true;
@@ -529,7 +869,7 @@ jw_open(struct jw *w, const char *key, char c)
 static void
 jw_close(struct jw *w, char c)
 {
-	fputc(c, w->f);
+	ob_char(w->f, c);
 	if (w->depth > 0)
 		w->depth--;
 }
@@ -552,14 +892,14 @@ static void
 jw_u64(struct jw *w, const char *key, uint64_t v)
 {
 	jw_key(w, key);
-	fprintf(w->f, "%" PRIu64, v);
+	ob_u64(w->f, v);
 }
 
 static void
 jw_bool(struct jw *w, const char *key, bool v)
 {
 	jw_key(w, key);
-	fputs(v ? "true" : "false", w->f);
+	ob_str(w->f, v ? "true" : "false");
 }
 
 /* A name when there is one, else the number. */
@@ -578,10 +918,12 @@ jw_hex(struct jw *w, const char *key, const uint8_t *b, size_t n)
 	size_t i;
 
 	jw_key(w, key);
-	fputc('"', w->f);
+	/* keys, and raw messages that may hold them */
+	w->f->secret = true;
+	ob_char(w->f, '"');
 	for (i = 0; i < n; i++)
-		fprintf(w->f, "%02x", b[i]);
-	fputc('"', w->f);
+		ob_hex02(w->f, b[i]);
+	ob_char(w->f, '"');
 }
 
 static void
@@ -792,13 +1134,47 @@ sa_json_body(struct jw *w, const struct sad_entry *e,
 	jw_meta(w, mm);
 }
 
-/* The policy of an entry in libpfkey's dialect-neutral form. */
+/*
+ * sad_addr_to_sockaddr() for the formatter, which reads the family and
+ * then that family's sockaddr only: the rest of the storage is left.
+ */
+static void
+sp_sockaddr(const struct sad_addr *a, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)(void *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)(void *)ss;
+
+	switch (a->af) {
+	case AF_INET:
+		memset(sin, 0, sizeof(*sin));
+		sin->sin_family = AF_INET;
+		sin->sin_addr = a->a.v4;
+		sin->sin_port = htons(a->port);
+		break;
+	case AF_INET6:
+		memset(sin6, 0, sizeof(*sin6));
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_addr = a->a.v6;
+		sin6->sin6_port = htons(a->port);
+		sin6->sin6_scope_id = a->scope;
+		break;
+	default:
+		/* "not given" */
+		ss->ss_family = AF_UNSPEC;
+		break;
+	}
+}
+
+/*
+ * The policy of an entry in libpfkey's dialect-neutral form.  Every
+ * field is set, the requests up to nreq (the rest are never read), so
+ * the whole structure is not cleared for each policy of a dump.
+ */
 static void
 sp_policy(const struct spd_entry *p, struct pfkey_policy *pol)
 {
 	unsigned i;
 
-	memset(pol, 0, sizeof(*pol));
 	pol->type = p->action;
 	pol->dir = p->dir;
 	pol->scope = p->scope;
@@ -811,26 +1187,32 @@ sp_policy(const struct spd_entry *p, struct pfkey_policy *pol)
 		pol->req[i].mode = p->req[i].mode;
 		pol->req[i].level = p->req[i].level;
 		pol->req[i].reqid = p->req[i].reqid;
-		/* AF_UNSPEC endpoints come out zeroed: "not given" */
-		(void)sad_addr_to_sockaddr(&p->req[i].src, &pol->req[i].src);
-		(void)sad_addr_to_sockaddr(&p->req[i].dst, &pol->req[i].dst);
+		sp_sockaddr(&p->req[i].src, &pol->req[i].src);
+		sp_sockaddr(&p->req[i].dst, &pol->req[i].dst);
 	}
 }
 
-/* The policy string, malloc'ed; NULL and *err set when it cannot be. */
+/*
+ * The policy string and its length: in buf (sz bytes, big enough for any
+ * usual policy) or, when longer, malloc'ed (the caller frees what is not
+ * buf); NULL and *err set when it cannot be.
+ */
 static char *
 sp_format(const struct spd_entry *p, const struct setkey_print_opts *o,
-    int flags, int *err)
+    int flags, char *buf, size_t sz, size_t *len, int *err)
 {
 	struct pfkey_policy pol;
 	char *s;
 	int n;
 
 	sp_policy(p, &pol);
-	if ((n = pfkey_policy_format(&pol, o->dialect, flags, NULL, 0)) < 0) {
+	if ((n = pfkey_policy_format(&pol, o->dialect, flags, buf, sz)) < 0) {
 		*err = n;
 		return (NULL);
 	}
+	*len = (size_t)n;
+	if ((size_t)n < sz)
+		return (buf);
 	if ((s = malloc((size_t)n + 1)) == NULL) {
 		*err = PFKEY_ERR_NOMEM;
 		return (NULL);
@@ -857,7 +1239,8 @@ sp_json_body(struct jw *w, const struct spd_entry *p,
 {
 	const struct spd_request *r;
 	unsigned i;
-	char *s;
+	char pbuf[1024], *s;
+	size_t len;
 	int err, flags;
 
 	jw_str(w, "type", "sp");
@@ -890,9 +1273,11 @@ sp_json_body(struct jw *w, const struct spd_entry *p,
 	for (i = 0; i < p->nreq && i < SPD_MAXREQ; i++)
 		if (p->req[i].src.port != 0 || p->req[i].dst.port != 0)
 			flags = PFKEY_PF_WITHPORTS;
-	if ((s = sp_format(p, o, flags, &err)) != NULL) {
-		jw_str(w, "policy", s);
-		free(s);
+	if ((s = sp_format(p, o, flags, pbuf, sizeof(pbuf), &len, &err)) !=
+	    NULL) {
+		jw_strn(w, "policy", s, len);
+		if (s != pbuf)
+			free(s);
 	}
 	if (p->action == PFKEY_POLICY_IPSEC) {
 		jw_open(w, "requests", '[');
@@ -923,25 +1308,64 @@ sp_json_body(struct jw *w, const struct spd_entry *p,
 /* ---------------------------------------------------------- -D: SAs */
 
 static void
-sa_host(FILE *f, const struct sad_addr *a, const struct setkey_print_opts *o)
+sa_host(struct ob *b, const struct sad_addr *a,
+    const struct setkey_print_opts *o)
 {
-	char h[NI_MAXHOST];
-
-	fputs(host_str(a, h, sizeof(h)), f);
+	ob_host(b, a);
 	/* str_ipport(): NI_NUMERICSERV, so 0 shows as "0" */
 	if (o->withports)
-		fprintf(f, "[%u]", (unsigned)a->port);
+		ob_port(b, a->port);
+}
+
+/* "%u(0x%08x)" */
+static void
+ob_num_hex(struct ob *b, uint32_t v)
+{
+	ob_u64(b, v);
+	ob_lit(b, "(0x");
+	ob_hex08(b, v);
+	ob_char(b, ')');
+}
+
+/* "\t%s: %" PRIu64 "(s)" of a label literal */
+#define ob_secs(b, what, v)	do {					\
+	ob_lit((b), "\t" what ": ");					\
+	ob_u64((b), (v));						\
+	ob_lit((b), "(s)");						\
+} while (0)
+
+/* "\t%s: %u" of a label literal */
+#define ob_named_u(b, what, v)	do {					\
+	ob_lit((b), "\t" what ": ");					\
+	ob_u64((b), (v));						\
+} while (0)
+
+/* Linux security contexts, as ipsec-tools prints them. */
+static void
+ob_ctx(struct ob *b, uint8_t doi, uint8_t alg, uint16_t len, const char *ctx)
+{
+	ob_lit(b, "\tsecurity context doi: ");
+	ob_u64(b, doi);
+	ob_lit(b, "\n\tsecurity context algorithm: ");
+	ob_u64(b, alg);
+	ob_lit(b, "\n\tsecurity context length: ");
+	ob_u64(b, len);
+	ob_lit(b, "\n\tsecurity context: ");
+	/* "%.*s": up to len bytes, and not past a NUL */
+	if (ctx != NULL)
+		ob_mem(b, ctx, strnlen(ctx, len));
+	ob_char(b, '\n');
 }
 
 /* pfkey_sadump{,_withports}() of the chosen reference. */
 static void
-sa_text(FILE *f, const struct sad_entry *e, const struct setkey_msgmeta *mm,
-    const struct setkey_print_opts *o)
+sa_text(struct ob *b, const struct sad_entry *e,
+    const struct setkey_msgmeta *mm, const struct setkey_print_opts *o)
 {
 	const struct sad_extra *x = e->x;
 	const struct sad_lifetime *hard, *soft;
 	bool it = is_it(o), natt, use_natt;
-	char buf[16], h[NI_MAXHOST], t[32];
+	char buf[16];
 	uint64_t now = (uint64_t)o->now;
 
 	/*
@@ -953,142 +1377,182 @@ sa_text(FILE *f, const struct sad_entry *e, const struct setkey_msgmeta *mm,
 	use_natt = natt && (!it || x->natt_type != 0);
 
 	if (e->src.af == AF_UNSPEC) {
-		fputs("no ADDRESS_SRC extension.\n", f);
+		ob_lit(b, "no ADDRESS_SRC extension.\n");
 		return;
 	}
-	sa_host(f, &e->src, o);
+	sa_host(b, &e->src, o);
 	if (use_natt)
-		fprintf(f, "[%u]", (unsigned)x->natt_sport);
+		ob_port(b, x->natt_sport);
 	/* ipsec-tools ends each address with a space, FreeBSD starts the
 	 * second one with it: hence the trailing space of ipsec-tools. */
 	if (it)
-		fputc(' ', f);
+		ob_char(b, ' ');
 	if (e->dst.af == AF_UNSPEC) {
-		fputs(it ? " no ADDRESS_DST extension.\n" :
-		    "\nno ADDRESS_DST extension.\n", f);
+		ob_str(b, it ? " no ADDRESS_DST extension.\n" :
+		    "\nno ADDRESS_DST extension.\n");
 		return;
 	}
 	if (!it)
-		fputc(' ', f);
-	sa_host(f, &e->dst, o);
+		ob_char(b, ' ');
+	sa_host(b, &e->dst, o);
 	if (use_natt)
-		fprintf(f, "[%u]", (unsigned)x->natt_dport);
+		ob_port(b, x->natt_dport);
 	if (it)
-		fputc(' ', f);
+		ob_char(b, ' ');
 	if (!(e->has & SAD_HAS_SPI)) {
-		fputs(it ? "no SA extension.\n" : "\nno SA extension.\n", f);
+		ob_str(b, it ? "no SA extension.\n" : "\nno SA extension.\n");
 		return;
 	}
 	if (!(e->has & SAD_HAS_MODE)) {
-		fputs(it ? "no SA2 extension.\n" : "\nno SA2 extension.\n", f);
+		ob_str(b, it ? "no SA2 extension.\n" :
+		    "\nno SA2 extension.\n");
 		return;
 	}
-	fputs("\n\t", f);
+	ob_lit(b, "\n\t");
 
 	if (use_natt && e->satype == PFKEY_SATYPE_ESP)
-		fputs("esp-udp ", f);
+		ob_lit(b, "esp-udp ");
 	else {
 		if (it && use_natt)
-			fputs("natt+", f);
-		table_name(f, satype_tab, sizeof(satype_tab) /
+			ob_lit(b, "natt+");
+		table_name(b, satype_tab, sizeof(satype_tab) /
 		    sizeof(satype_tab[0]), e->satype);
 	}
-	fputs("mode=", f);
-	table_name(f, mode_tab, sizeof(mode_tab) / sizeof(mode_tab[0]),
+	ob_lit(b, "mode=");
+	table_name(b, mode_tab, sizeof(mode_tab) / sizeof(mode_tab[0]),
 	    e->mode);
-	fprintf(f, "spi=%u(0x%08x) reqid=%u(0x%08x)\n", e->spi, e->spi,
-	    e->reqid, e->reqid);
+	/* "spi=%u(0x%08x) reqid=%u(0x%08x)\n" */
+	ob_lit(b, "spi=");
+	ob_num_hex(b, e->spi);
+	ob_lit(b, " reqid=");
+	ob_num_hex(b, e->reqid);
+	ob_char(b, '\n');
 
-	if (it && use_natt && (e->has & SAD_HAS_NATT_OA))
-		fprintf(f, "\tNAT OA=%s\n", host_str(&x->natt_oa, h,
-		    sizeof(h)));
+	if (it && use_natt && (e->has & SAD_HAS_NATT_OA)) {
+		ob_lit(b, "\tNAT OA=");
+		ob_host(b, &x->natt_oa);
+		ob_char(b, '\n');
+	}
 	if (!it && natt && (e->has & (SAD_HAS_NATT_OA | SAD_HAS_NATT_OAR))) {
-		fputs("\tNAT:", f);
-		if (e->has & SAD_HAS_NATT_OA)
-			fprintf(f, " OAI=%s", host_str(&x->natt_oa, h,
-			    sizeof(h)));
-		if (e->has & SAD_HAS_NATT_OAR)
-			fprintf(f, " OAR=%s", host_str(&x->natt_oar, h,
-			    sizeof(h)));
-		fputc('\n', f);
+		ob_lit(b, "\tNAT:");
+		if (e->has & SAD_HAS_NATT_OA) {
+			ob_lit(b, " OAI=");
+			ob_host(b, &x->natt_oa);
+		}
+		if (e->has & SAD_HAS_NATT_OAR) {
+			ob_lit(b, " OAR=");
+			ob_host(b, &x->natt_oar);
+		}
+		ob_char(b, '\n');
 	}
 
 	/* Both references leave the "C:" line open: "seq=" follows it. */
-	if (e->satype == PFKEY_SATYPE_IPCOMP)
-		fprintf(f, "\tC: %s ", alg_name(o->style, PFKEY_ALG_COMP,
-		    e->ealg, buf, sizeof(buf)));
-	else if (e->satype == PFKEY_SATYPE_ESP && (e->has & SAD_HAS_EKEY)) {
-		fprintf(f, "\tE: %s ", alg_name(o->style, PFKEY_ALG_ENCRYPT,
-		    e->ealg, buf, sizeof(buf)));
-		hexdump_key(f, &e->ekey);
-		fputc('\n', f);
+	if (e->satype == PFKEY_SATYPE_IPCOMP) {
+		ob_lit(b, "\tC: ");
+		ob_str(b, alg_name(o->style, PFKEY_ALG_COMP, e->ealg, buf,
+		    sizeof(buf)));
+		ob_char(b, ' ');
+	} else if (e->satype == PFKEY_SATYPE_ESP &&
+	    (e->has & SAD_HAS_EKEY)) {
+		ob_lit(b, "\tE: ");
+		ob_str(b, alg_name(o->style, PFKEY_ALG_ENCRYPT, e->ealg, buf,
+		    sizeof(buf)));
+		ob_char(b, ' ');
+		hexdump_key(b, &e->ekey);
+		ob_char(b, '\n');
 	}
 	if (e->has & SAD_HAS_AKEY) {
-		fprintf(f, "\tA: %s ", alg_name(o->style, PFKEY_ALG_AUTH,
-		    e->aalg, buf, sizeof(buf)));
-		hexdump_key(f, &e->akey);
-		fputc('\n', f);
+		ob_lit(b, "\tA: ");
+		ob_str(b, alg_name(o->style, PFKEY_ALG_AUTH, e->aalg, buf,
+		    sizeof(buf)));
+		ob_char(b, ' ');
+		hexdump_key(b, &e->akey);
+		ob_char(b, '\n');
 	}
 
-	fprintf(f, "\tseq=0x%08x replay=%u flags=0x%08x state=", e->seq,
-	    replay_shown(e, o), e->flags);
-	table_name(f, state_tab, sizeof(state_tab) / sizeof(state_tab[0]),
+	/* "\tseq=0x%08x replay=%u flags=0x%08x state=" */
+	ob_lit(b, "\tseq=0x");
+	ob_hex08(b, e->seq);
+	ob_lit(b, " replay=");
+	ob_u64(b, replay_shown(e, o));
+	ob_lit(b, " flags=0x");
+	ob_hex08(b, e->flags);
+	ob_lit(b, " state=");
+	table_name(b, state_tab, sizeof(state_tab) / sizeof(state_tab[0]),
 	    e->state);
-	fputc('\n', f);
+	ob_char(b, '\n');
 
 	if (e->has & SAD_HAS_LT_CUR) {
 		hard = (e->has & SAD_HAS_LT_HARD) ? &e->hard : NULL;
 		soft = (e->has & SAD_HAS_LT_SOFT) ? &e->soft : NULL;
-		fprintf(f, "\tcreated: %s", str_time(e->cur.addtime, t));
-		fprintf(f, "\tcurrent: %s\n", str_time(now, t));
+		ob_lit(b, "\tcreated: ");
+		ob_time(b, e->cur.addtime);
+		ob_lit(b, "\tcurrent: ");
+		ob_time(b, now);
+		ob_char(b, '\n');
 		/* unsigned, as theirs: a future addtime wraps */
-		fprintf(f, "\tdiff: %" PRIu64 "(s)", e->cur.addtime == 0 ? 0 :
+		ob_secs(b, "diff", e->cur.addtime == 0 ? 0 :
 		    now - e->cur.addtime);
-		fprintf(f, "\thard: %" PRIu64 "(s)", hard ? hard->addtime : 0);
-		fprintf(f, "\tsoft: %" PRIu64 "(s)\n",
-		    soft ? soft->addtime : 0);
-		fprintf(f, "\tlast: %s", str_time(e->cur.usetime, t));
-		fprintf(f, "\thard: %" PRIu64 "(s)", hard ? hard->usetime : 0);
-		fprintf(f, "\tsoft: %" PRIu64 "(s)\n",
-		    soft ? soft->usetime : 0);
-		lifetime_bytes(f, "current", &e->cur);
-		lifetime_bytes(f, "hard", hard);
-		lifetime_bytes(f, "soft", soft);
-		fputc('\n', f);
-		fprintf(f, "\tallocated: %u", e->cur.allocations);
-		fprintf(f, "\thard: %u", hard ? hard->allocations : 0);
-		fprintf(f, "\tsoft: %u\n", soft ? soft->allocations : 0);
+		ob_secs(b, "hard", hard ? hard->addtime : 0);
+		ob_secs(b, "soft", soft ? soft->addtime : 0);
+		ob_lit(b, "\n\tlast: ");
+		ob_time(b, e->cur.usetime);
+		ob_secs(b, "hard", hard ? hard->usetime : 0);
+		ob_secs(b, "soft", soft ? soft->usetime : 0);
+		ob_char(b, '\n');
+		ob_lit(b, "\tcurrent: ");
+		lifetime_bytes(b, &e->cur);
+		ob_lit(b, "\thard: ");
+		lifetime_bytes(b, hard);
+		ob_lit(b, "\tsoft: ");
+		lifetime_bytes(b, soft);
+		ob_char(b, '\n');
+		ob_named_u(b, "allocated", e->cur.allocations);
+		ob_named_u(b, "hard", hard ? hard->allocations : 0);
+		ob_named_u(b, "soft", soft ? soft->allocations : 0);
+		ob_char(b, '\n');
 	}
 
 	/* Linux security contexts: ipsec-tools only. */
-	if (it && x != NULL && (e->has & SAD_HAS_CTX)) {
-		fprintf(f, "\tsecurity context doi: %u\n", x->ctx_doi);
-		fprintf(f, "\tsecurity context algorithm: %u\n", x->ctx_alg);
-		fprintf(f, "\tsecurity context length: %u\n", x->ctx_len);
-		fprintf(f, "\tsecurity context: %.*s\n", (int)x->ctx_len,
-		    x->ctx != NULL ? x->ctx : "");
-	}
+	if (it && x != NULL && (e->has & SAD_HAS_CTX))
+		ob_ctx(b, x->ctx_doi, x->ctx_alg, x->ctx_len, x->ctx);
 
-	fprintf(f, "\tsadb_seq=%u pid=%u refcnt=%u\n",
-	    mm != NULL ? mm->seq : 0, mm != NULL ? mm->pid : e->pid,
-	    mm != NULL ? mm->reserved : 0);
+	/* "\tsadb_seq=%u pid=%u refcnt=%u\n" */
+	ob_lit(b, "\tsadb_seq=");
+	ob_u64(b, mm != NULL ? mm->seq : 0);
+	ob_lit(b, " pid=");
+	ob_u64(b, mm != NULL ? mm->pid : e->pid);
+	ob_lit(b, " refcnt=");
+	ob_u64(b, mm != NULL ? mm->reserved : 0);
+	ob_char(b, '\n');
+}
+
+/* An SA as one JSON line. */
+static void
+sa_json(struct ob *b, const struct sad_entry *e,
+    const struct setkey_msgmeta *mm)
+{
+	struct jw w;
+
+	jw_init(&w, b);
+	jw_open(&w, NULL, '{');
+	sa_json_body(&w, e, mm);
+	jw_close(&w, '}');
+	ob_char(b, '\n');
 }
 
 void
 print_sa(FILE *f, const struct sad_entry *e, const struct setkey_msgmeta *mm,
     const struct setkey_print_opts *o)
 {
-	struct jw w;
+	struct ob b;
 
-	if (!o->json) {
-		sa_text(f, e, mm, o);
-		return;
-	}
-	jw_init(&w, f);
-	jw_open(&w, NULL, '{');
-	sa_json_body(&w, e, mm);
-	jw_close(&w, '}');
-	fputc('\n', f);
+	ob_init(&b, f);
+	if (!o->json)
+		sa_text(&b, e, mm, o);
+	else
+		sa_json(&b, e, mm);
+	ob_flush(&b);
 }
 
 /* ------------------------------------------------------ -D -l: short */
@@ -1118,87 +1582,105 @@ print_sa_short_header(FILE *f)
  * (IPSEC_ULPROTO_ANY), hence "#255 " there.
  */
 static void
-short_addr(FILE *f, const struct sad_addr *a,
+short_addr(struct ob *b, const struct sad_addr *a,
     const struct setkey_print_opts *o)
 {
-	char h[NI_MAXHOST];
-
 	if (a->af == AF_UNSPEC) {
-		fputc('?', f);
+		ob_char(b, '?');
 		return;
 	}
 	if (!is_linux(o))
-		fputs("#255 ", f);
-	fputs(host_str(a, h, sizeof(h)), f);
+		ob_lit(b, "#255 ");
+	ob_host(b, a);
 	if (a->port != 0)
-		fprintf(f, "[%u]", (unsigned)a->port);
+		ob_port(b, a->port);
+}
+
+static void
+sa_short_text(struct ob *b, const struct sad_entry *e,
+    const struct setkey_print_opts *o)
+{
+	uint64_t cur = (uint64_t)o->now;
+	unsigned t;
+	char num[16];
+
+	/* "%02u%02u": minutes and seconds of the UTC clock, as theirs */
+	t = (unsigned)(cur % 3600 / 60);
+	ob_char(b, (char)('0' + t / 10));
+	ob_char(b, (char)('0' + t % 10));
+	t = (unsigned)(cur % 60);
+	ob_char(b, (char)('0' + t / 10));
+	ob_char(b, (char)('0' + t % 10));
+	/* " %-3s" */
+	ob_char(b, ' ');
+	ob_pad(b, short_name(short_satype, sizeof(short_satype) /
+	    sizeof(short_satype[0]), e->satype, num, sizeof(num)), 3, true);
+	if (e->has & SAD_HAS_SPI) {
+		/* " %-1s" " %08x" */
+		ob_char(b, ' ');
+		ob_pad(b, short_name(short_state, sizeof(short_state) /
+		    sizeof(short_state[0]), e->state, num, sizeof(num)), 1,
+		    true);
+		ob_char(b, ' ');
+		ob_hex08(b, e->spi);
+	} else
+		/* "%-1s %-8s": no leading space here in theirs either */
+		ob_lit(b, "? ?       ");
+	if ((e->has & (SAD_HAS_LT_CUR | SAD_HAS_LT_HARD | SAD_HAS_LT_SOFT)) ==
+	    (SAD_HAS_LT_CUR | SAD_HAS_LT_HARD | SAD_HAS_LT_SOFT)) {
+		/* an u_int in theirs: the age and limit wrap at 32 bits */
+		t = e->cur.addtime == 0 ? 0 : (unsigned)(cur - e->cur.addtime);
+		if (t >= 1000)
+			ob_lit(b, " big/");
+		else {
+			/* " %3u/" */
+			ob_char(b, ' ');
+			ob_upad(b, t, 3, false);
+			ob_char(b, '/');
+		}
+		t = (unsigned)e->hard.addtime;
+		if (t >= 1000)
+			ob_lit(b, "big");
+		else
+			/* "%-3u" */
+			ob_upad(b, t, 3, true);
+	} else
+		/* "?\?" keeps C11 from reading a trigraph */
+		ob_lit(b, " ??\?/???");
+	ob_char(b, ' ');
+	short_addr(b, &e->src, o);
+	ob_lit(b, " -> ");
+	short_addr(b, &e->dst, o);
+	ob_char(b, '\n');
 }
 
 void
 print_sa_short(FILE *f, const struct sad_entry *e,
     const struct setkey_print_opts *o)
 {
-	uint64_t cur = (uint64_t)o->now;
-	unsigned t;
-	struct jw w;
-	char num[16];
+	struct ob b;
 
-	if (o->json) {
-		jw_init(&w, f);
-		jw_open(&w, NULL, '{');
-		sa_json_body(&w, e, NULL);
-		jw_close(&w, '}');
-		fputc('\n', f);
-		return;
-	}
-	/* minutes and seconds of the UTC clock, as theirs */
-	fprintf(f, "%02u%02u", (unsigned)(cur % 3600 / 60),
-	    (unsigned)(cur % 60));
-	fprintf(f, " %-3s", short_name(short_satype, sizeof(short_satype) /
-	    sizeof(short_satype[0]), e->satype, num, sizeof(num)));
-	if (e->has & SAD_HAS_SPI) {
-		fprintf(f, " %-1s", short_name(short_state,
-		    sizeof(short_state) / sizeof(short_state[0]), e->state,
-		    num, sizeof(num)));
-		fprintf(f, " %08x", e->spi);
-	} else
-		/* no leading space here in theirs either */
-		fprintf(f, "%-1s %-8s", "?", "?");
-	if ((e->has & (SAD_HAS_LT_CUR | SAD_HAS_LT_HARD | SAD_HAS_LT_SOFT)) ==
-	    (SAD_HAS_LT_CUR | SAD_HAS_LT_HARD | SAD_HAS_LT_SOFT)) {
-		/* an u_int in theirs: the age and limit wrap at 32 bits */
-		t = e->cur.addtime == 0 ? 0 : (unsigned)(cur - e->cur.addtime);
-		if (t >= 1000)
-			fputs(" big/", f);
-		else
-			fprintf(f, " %3u/", t);
-		t = (unsigned)e->hard.addtime;
-		if (t >= 1000)
-			fputs("big", f);
-		else
-			fprintf(f, "%-3u", t);
-	} else
-		/* "?\?" keeps C11 from reading a trigraph */
-		fputs(" ??\?/???", f);
-	fputc(' ', f);
-	short_addr(f, &e->src, o);
-	fputs(" -> ", f);
-	short_addr(f, &e->dst, o);
-	fputc('\n', f);
+	ob_init(&b, f);
+	if (o->json)
+		sa_json(&b, e, NULL);
+	else
+		sa_short_text(&b, e, o);
+	ob_flush(&b);
 }
 
 /* --------------------------------------------------------- -DP: SPD */
 
 /* str_prefport(): "/plen" unless a host, then "[port]" or "[any]". */
 static void
-sel_addr(FILE *f, const struct sad_addr *a, uint8_t proto, bool it)
+sel_addr(struct ob *b, const struct sad_addr *a, uint8_t proto, bool it)
 {
-	char h[NI_MAXHOST];
 	bool noport;
 
-	fputs(host_str(a, h, sizeof(h)), f);
-	if (a->plen != sad_addr_bits(a))
-		fprintf(f, "/%u", (unsigned)a->plen);
+	ob_host(b, a);
+	if (a->plen != sad_addr_bits(a)) {
+		ob_char(b, '/');
+		ob_u64(b, a->plen);
+	}
 	/* ipsec-tools: no ports for ICMP, ICMPv6, MH, GRE; FreeBSD only
 	 * leaves them out for ICMPv6 (so ICMP type/code show as ports). */
 	if (it)
@@ -1209,46 +1691,58 @@ sel_addr(FILE *f, const struct sad_addr *a, uint8_t proto, bool it)
 	if (noport)
 		return;
 	if (a->port == 0)
-		fputs("[any]", f);
+		ob_lit(b, "[any]");
 	else
-		fprintf(f, "[%u]", (unsigned)a->port);
+		ob_port(b, a->port);
+}
+
+/* " %u,%u" */
+static void
+ob_pair(struct ob *b, unsigned p1, unsigned p2)
+{
+	ob_char(b, ' ');
+	ob_u64(b, p1);
+	ob_char(b, ',');
+	ob_u64(b, p2);
 }
 
 /* str_upperspec(): the protocol, then ICMP type,code or a GRE key. */
 static void
-sel_upper(FILE *f, uint8_t proto, unsigned p1, unsigned p2, bool it)
+sel_upper(struct ob *b, uint8_t proto, unsigned p1, unsigned p2, bool it)
 {
 	const char *name;
 
 	if (!it) {
 		if (proto == SPD_PROTO_ANY)
-			fputs("any", f);
+			ob_lit(b, "any");
 		else if (proto == UP_ICMPV6) {
-			fputs("icmp6", f);
+			ob_lit(b, "icmp6");
 			if (p1 != 0 || p2 != 0)
-				fprintf(f, " %u,%u", p1, p2);
+				ob_pair(b, p1, p2);
 		} else if (proto == UP_IPV4)
-			fputs("ip4", f);
+			ob_lit(b, "ip4");
 		else if ((name = ipproto_name(proto)) != NULL)
-			fputs(name, f);
+			ob_str(b, name);
 		else
-			fprintf(f, "%u", (unsigned)proto);
+			ob_u64(b, proto);
 		return;
 	}
 	if ((name = ipproto_name(proto)) != NULL)
-		fputs(name, f);
+		ob_str(b, name);
 	else
-		fprintf(f, "%u", (unsigned)proto);
+		ob_u64(b, proto);
 	if (p1 == 0 && p2 == 0)
 		return;
 	switch (proto) {
 	case UP_ICMP:
 	case UP_ICMPV6:
 	case UP_MH:
-		fprintf(f, " %u,%u", p1, p2);
+		ob_pair(b, p1, p2);
 		break;
 	case UP_GRE:
-		fprintf(f, " %u", (p1 << 16) + p2);
+		/* "%u" of an unsigned sum: wraps at 32 bits */
+		ob_char(b, ' ');
+		ob_u64(b, (unsigned)((p1 << 16) + p2));
 		break;
 	default:
 		break;
@@ -1257,65 +1751,83 @@ sel_upper(FILE *f, uint8_t proto, unsigned p1, unsigned p2, bool it)
 
 /* pfkey_spdump{,_withports}() of the chosen reference. */
 static void
-sp_text(FILE *f, const struct spd_entry *p, const struct setkey_msgmeta *mm,
-    const struct setkey_print_opts *o)
+sp_text(struct ob *b, const struct spd_entry *p,
+    const struct setkey_msgmeta *mm, const struct setkey_print_opts *o)
 {
 	bool it = is_it(o);
-	char ifname[IF_NAMESIZE], t[32];
+	char ifname[IF_NAMESIZE], pbuf[1024];
 	char *s;
+	size_t len;
 	int err = 0;
 
 	if (it && sp_per_socket(p, o))
-		fputs("(per-socket policy) ", f);
+		ob_lit(b, "(per-socket policy) ");
 	else if (p->sel.src.af != AF_UNSPEC && p->sel.dst.af != AF_UNSPEC) {
-		sel_addr(f, &p->sel.src, p->sel.proto, it);
-		fputc(' ', f);
-		sel_addr(f, &p->sel.dst, p->sel.proto, it);
-		fputc(' ', f);
-		sel_upper(f, p->sel.proto, p->sel.src.port, p->sel.dst.port,
+		sel_addr(b, &p->sel.src, p->sel.proto, it);
+		ob_char(b, ' ');
+		sel_addr(b, &p->sel.dst, p->sel.proto, it);
+		ob_char(b, ' ');
+		sel_upper(b, p->sel.proto, p->sel.src.port, p->sel.dst.port,
 		    it);
 	} else
-		fputs("(no selector, probably per-socket policy) ", f);
+		ob_lit(b, "(no selector, probably per-socket policy) ");
 
 	/* FreeBSD has no -p; we let it ask for the ports all the same. */
 	s = sp_format(p, o, PFKEY_PF_NEWLINES | (o->withports ?
-	    PFKEY_PF_WITHPORTS : 0), &err);
-	if (s != NULL)
-		fprintf(f, "\n\t%s\n", s);
-	else if (it)
-		fprintf(f, "\n\tPolicy:[%s]\n", pfkey_strerror(err));
-	else
-		fputs("\n\t(null)\n", f);
-	free(s);
+	    PFKEY_PF_WITHPORTS : 0), pbuf, sizeof(pbuf), &len, &err);
+	if (s != NULL) {
+		ob_lit(b, "\n\t");
+		ob_mem(b, s, len);
+		ob_char(b, '\n');
+		if (s != pbuf)
+			free(s);
+	} else if (it) {
+		ob_lit(b, "\n\tPolicy:[");
+		ob_str(b, pfkey_strerror(err));
+		ob_lit(b, "]\n");
+	} else
+		ob_lit(b, "\n\t(null)\n");
 
 	if (p->has & SPD_HAS_LT_CUR) {
-		fprintf(f, "\tcreated: %s  ", str_time(p->cur.addtime, t));
-		fprintf(f, "lastused: %s\n", str_time(p->cur.usetime, t));
+		ob_lit(b, "\tcreated: ");
+		ob_time(b, p->cur.addtime);
+		ob_lit(b, "  lastused: ");
+		ob_time(b, p->cur.usetime);
+		ob_char(b, '\n');
 	}
-	if (p->has & SPD_HAS_LT_HARD)
-		fprintf(f, "\tlifetime: %" PRIu64 "(s) validtime: %" PRIu64
-		    "(s)\n", p->hard.addtime, p->hard.usetime);
-
-	if (it && (p->has & SPD_HAS_CTX)) {
-		fprintf(f, "\tsecurity context doi: %u\n", p->ctx_doi);
-		fprintf(f, "\tsecurity context algorithm: %u\n", p->ctx_alg);
-		fprintf(f, "\tsecurity context length: %u\n", p->ctx_len);
-		fprintf(f, "\tsecurity context: %.*s\n", (int)p->ctx_len,
-		    p->ctx != NULL ? p->ctx : "");
+	if (p->has & SPD_HAS_LT_HARD) {
+		/* "\tlifetime: %" PRIu64 "(s) validtime: %" PRIu64 "(s)\n" */
+		ob_lit(b, "\tlifetime: ");
+		ob_u64(b, p->hard.addtime);
+		ob_lit(b, "(s) validtime: ");
+		ob_u64(b, p->hard.usetime);
+		ob_lit(b, "(s)\n");
 	}
 
-	fprintf(f, "\tspid=%u seq=%u pid=%u", p->id,
-	    mm != NULL ? mm->seq : 0, mm != NULL ? mm->pid : p->pid);
+	if (it && (p->has & SPD_HAS_CTX))
+		ob_ctx(b, p->ctx_doi, p->ctx_alg, p->ctx_len, p->ctx);
+
+	/* "\tspid=%u seq=%u pid=%u" */
+	ob_lit(b, "\tspid=");
+	ob_u64(b, p->id);
+	ob_lit(b, " seq=");
+	ob_u64(b, mm != NULL ? mm->seq : 0);
+	ob_lit(b, " pid=");
+	ob_u64(b, mm != NULL ? mm->pid : p->pid);
 	if (!it) {
-		fputs(" scope=", f);
-		table_name(f, scope_tab, sizeof(scope_tab) /
+		ob_lit(b, " scope=");
+		table_name(b, scope_tab, sizeof(scope_tab) /
 		    sizeof(scope_tab[0]), p->scope);
 		if (p->scope == PFKEY_SCOPE_IFNET &&
-		    if_indextoname(p->priority, ifname) != NULL)
-			fprintf(f, "ifname=%s", ifname);
+		    if_indextoname(p->priority, ifname) != NULL) {
+			ob_lit(b, "ifname=");
+			ob_str(b, ifname);
+		}
 	}
-	fputc('\n', f);
-	fprintf(f, "\trefcnt=%u\n", mm != NULL ? mm->reserved : 0);
+	/* "\n\trefcnt=%u\n" */
+	ob_lit(b, "\n\trefcnt=");
+	ob_u64(b, mm != NULL ? mm->reserved : 0);
+	ob_char(b, '\n');
 }
 
 /*
@@ -1336,19 +1848,22 @@ void
 print_sp(FILE *f, const struct spd_entry *p, const struct setkey_msgmeta *mm,
     const struct setkey_print_opts *o)
 {
+	struct ob b;
 	struct jw w;
 
 	if (!sp_in_scope(p, o))
 		return;
-	if (!o->json) {
-		sp_text(f, p, mm, o);
-		return;
+	ob_init(&b, f);
+	if (!o->json)
+		sp_text(&b, p, mm, o);
+	else {
+		jw_init(&w, &b);
+		jw_open(&w, NULL, '{');
+		sp_json_body(&w, p, mm, o);
+		jw_close(&w, '}');
+		ob_char(&b, '\n');
 	}
-	jw_init(&w, f);
-	jw_open(&w, NULL, '{');
-	sp_json_body(&w, p, mm, o);
-	jw_close(&w, '}');
-	fputc('\n', f);
+	ob_flush(&b);
 }
 
 /* --------------------------------------------------------- -x: monitor */
@@ -1542,6 +2057,7 @@ mon_text(FILE *f, const struct mon *c, const struct setkey_print_opts *o)
 	struct setkey_print_opts po = *o;
 	struct setkey_msgmeta mm;
 	const struct sad_entry *e = &c->sa;
+	struct ob b;
 	char why[256];
 
 	if (c->promisc && c->derr != 0) {
@@ -1555,13 +2071,16 @@ mon_text(FILE *f, const struct mon *c, const struct setkey_print_opts *o)
 	/* every policy is shown, whatever -g/-t say */
 	po.scope = 0;
 	po.json = false;
-	if (c->has_sp && is_sp_msg(c->m->hdr->sadb_msg_type))
-		sp_text(f, &c->sp, &mm, &po);
-	else if (c->has_sa && (e->has & SAD_HAS_SPI) &&
+	ob_init(&b, f);
+	if (c->has_sp && is_sp_msg(c->m->hdr->sadb_msg_type)) {
+		sp_text(&b, &c->sp, &mm, &po);
+		ob_flush(&b);
+	} else if (c->has_sa && (e->has & SAD_HAS_SPI) &&
 	    (e->has & SAD_HAS_MODE) && e->src.af != AF_UNSPEC &&
-	    e->dst.af != AF_UNSPEC)
-		sa_text(f, e, &mm, &po);
-	else if (c->has_sa)
+	    e->dst.af != AF_UNSPEC) {
+		sa_text(&b, e, &mm, &po);
+		ob_flush(&b);
+	} else if (c->has_sa)
 		mon_brief(f, c);
 	else if (c->sa_err != 0)
 		fprintf(f, "\t(cannot read the SA: %s)\n",
@@ -1576,15 +2095,20 @@ mon_json(FILE *f, const struct pfkey_msg *outer, const struct mon *c,
     const struct setkey_print_opts *o, bool hexdump)
 {
 	const struct sadb_msg *h = c->m->hdr;
+	struct ob b;
 	struct jw w;
 	char why[256];
 
-	jw_init(&w, f);
+	ob_init(&b, f);
+	jw_init(&w, &b);
 	jw_open(&w, NULL, '{');
 	jw_str(&w, "type", "msg");
 	jw_key(&w, "timestamp");
-	fprintf(f, "%" PRIu64 ".%06u", (uint64_t)o->now,
-	    (unsigned)(o->now_usec % 1000000));
+	/* "%" PRIu64 ".%06u" */
+	ob_u64(&b, (uint64_t)o->now);
+	ob_char(&b, '.');
+	snprintf(why, sizeof(why), "%06u", (unsigned)(o->now_usec % 1000000));
+	ob_str(&b, why);
 	jw_name(&w, "msgtype", pfkey_msgtype_name(h->sadb_msg_type),
 	    h->sadb_msg_type);
 	jw_name(&w, "satype", pfkey_satype_name(h->sadb_msg_satype),
@@ -1614,7 +2138,8 @@ mon_json(FILE *f, const struct pfkey_msg *outer, const struct mon *c,
 	if (hexdump)
 		jw_hex(&w, "raw", (const uint8_t *)outer->hdr, outer->len);
 	jw_close(&w, '}');
-	fputc('\n', f);
+	ob_char(&b, '\n');
+	ob_flush(&b);
 }
 
 void

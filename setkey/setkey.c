@@ -208,6 +208,9 @@ open_transport(struct xport_choice *ch, bool verbose)
 	return (x);
 }
 
+/* stdout's buffer for dumps (static: it outlives main's return). */
+static char dumpbuf[64 * 1024];
+
 int
 main(int argc, char *argv[])
 {
@@ -335,6 +338,13 @@ main(int argc, char *argv[])
 		pr.dialect = pfkey_xport_dialect(x);
 		switch (mode) {
 		case MODE_DUMP:
+			/*
+			 * A dump into a file or a pipe is written in big
+			 * chunks; a terminal keeps its line buffering.
+			 */
+			if (!isatty(STDOUT_FILENO))
+				(void)setvbuf(stdout, dumpbuf, _IOFBF,
+				    sizeof(dumpbuf));
 			failed = exec_dump(x, policy, all, loop, &eo, &pr);
 			break;
 		case MODE_FLUSH:
