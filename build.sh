@@ -19,7 +19,9 @@ cd "$TOP"
 DEBS="bmake byacc pkg-config libbsd-dev libssl-dev libedit-dev \
     libatf-dev atf-sh kyua mandoc clang libclang-rt-14-dev llvm \
     iproute2 iputils-ping kmod procps util-linux tmux \
-    qemu-system-x86 busybox-static xz-utils tcpdump tshark"
+    qemu-system-x86 busybox-static xz-utils tcpdump tshark iperf3"
+# Intel IPsec-MB, the engine's second crypto backend, exists for x86-64 only.
+[ "$(uname -m)" = x86_64 ] && DEBS="$DEBS libipsec-mb-dev"
 
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 BMAKE="bmake -f BSDmakefile"
