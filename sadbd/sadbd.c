@@ -22,6 +22,8 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 
+#include <net/if.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -34,6 +36,7 @@
 #include <unistd.h>
 
 #include "sadbd.h"
+#include "esp.h"
 
 #define SADBD_STATEDIR		"/var/db/sadbd"
 #define SADBD_PIDFILE		"/var/run/sadbd.pid"
@@ -41,12 +44,15 @@
 volatile sig_atomic_t sadbd_quit;
 volatile sig_atomic_t sadbd_hup;
 volatile sig_atomic_t sadbd_chld;
+volatile sig_atomic_t sadbd_info;
 
 static void __attribute__((__noreturn__))
 usage(void)
 {
-	fprintf(stderr, "usage: %s [-dFV] [-g group] [-J full | none | off] "
-	    "[-p pidfile]\n\t[-S statedir] [-s socket]\n", getprogname());
+	fprintf(stderr, "usage: %s [-dFORV] [-E backend] [-g group] "
+	    "[-i tun] [-J full | none | off]\n\t[-M mark] [-p pidfile] "
+	    "[-S statedir] [-s socket] [-T workers]\n\t[-U port]\n",
+	    getprogname());
 	exit(1);
 }
 
@@ -63,6 +69,12 @@ sighandler(int sig)
 		break;
 	case SIGCHLD:
 		sadbd_chld = 1;
+		break;
+	case SIGUSR1:
+#ifdef SIGINFO
+	case SIGINFO:
+#endif
+		sadbd_info = 1;
 		break;
 	}
 }
@@ -188,10 +200,77 @@ main(int argc, char *argv[])
 	const char *pidfile = NULL, *group = NULL, *env;
 	char *sock_abs, *state_abs, *pid_abs;
 	enum journal_sync sync = JOURNAL_SYNC_FULL;
+	struct dp_conf dpc;
+	const char *errstr;
 	int ch, debug = 0, foreground = 0, readyfd = -1;
 
-	while ((ch = getopt(argc, argv, "dFg:J:p:S:s:V")) != -1) {
+	memset(&dpc, 0, sizeof(dpc));
+	dpc.port = DP_DEFAULT_PORT;
+	dpc.mark = DP_DEFAULT_MARK;
+	dpc.offload = true;
+	dpc.backend = ESP_BACKEND_AUTO;
+	while ((ch = getopt(argc, argv, "dE:Fg:i:J:M:Op:RS:s:T:U:V")) != -1) {
 		switch (ch) {
+		case 'E':
+			if (strcmp(optarg, "auto") == 0)
+				dpc.backend = ESP_BACKEND_AUTO;
+			else if (strcmp(optarg, "openssl") == 0)
+				dpc.backend = ESP_BACKEND_OPENSSL;
+			else if (strcmp(optarg, "ipsecmb") == 0)
+				dpc.backend = ESP_BACKEND_IPSECMB;
+			else
+				usage();
+			if (!esp_backend_available(
+			    (enum esp_backend)dpc.backend) &&
+			    dpc.backend != ESP_BACKEND_AUTO) {
+				fprintf(stderr, "%s: crypto backend %s not "
+				    "built in\n", getprogname(), optarg);
+				exit(1);
+			}
+			break;
+		case 'i':
+			dpc.ifname = optarg;
+			break;
+		case 'M':
+			errno = 0;
+			{
+				char *end;
+				unsigned long v = strtoul(optarg, &end, 0);
+
+				if (*optarg == '\0' || *end != '\0' ||
+				    errno != 0 || v > UINT32_MAX) {
+					fprintf(stderr, "%s: -M %s: not a "
+					    "32-bit number\n", getprogname(),
+					    optarg);
+					exit(1);
+				}
+				dpc.mark = (uint32_t)v;
+			}
+			break;
+		case 'O':
+			dpc.offload = false;
+			break;
+		case 'R':
+			dpc.raw = true;
+			break;
+		case 'T':
+			dpc.workers = (unsigned)strtonum(optarg, 1, 64,
+			    &errstr);
+			if (errstr != NULL) {
+				fprintf(stderr, "%s: -T %s: %s (1 to 64)\n",
+				    getprogname(), optarg, errstr);
+				exit(1);
+			}
+			break;
+		case 'U':
+			dpc.port = (uint16_t)strtonum(optarg, 1, 65535,
+			    &errstr);
+			if (errstr != NULL) {
+				fprintf(stderr, "%s: -U %s: %s (1 to 65535)\n",
+				    getprogname(), optarg, errstr);
+				exit(1);
+			}
+			break;
 		case 'd':
 			debug = 1;
 			foreground = 1;
@@ -250,6 +329,14 @@ main(int argc, char *argv[])
 	conf.statedir = state_abs;
 	conf.sync = sync;
 	conf.sockgid = group != NULL ? group_id(group) : getegid();
+	if (dpc.ifname != NULL) {
+		if (strlen(dpc.ifname) >= IFNAMSIZ || *dpc.ifname == '\0') {
+			fprintf(stderr, "%s: -i %s: not an interface name\n",
+			    getprogname(), dpc.ifname);
+			exit(1);
+		}
+		conf.dp = &dpc;
+	}
 
 	if (!foreground)
 		readyfd = daemon_start();
@@ -265,6 +352,10 @@ main(int argc, char *argv[])
 	(void)sigaction(SIGINT, &sa, NULL);
 	(void)sigaction(SIGHUP, &sa, NULL);
 	(void)sigaction(SIGCHLD, &sa, NULL);
+	(void)sigaction(SIGUSR1, &sa, NULL);
+#ifdef SIGINFO
+	(void)sigaction(SIGINFO, &sa, NULL);
+#endif
 	sa.sa_handler = SIG_IGN;
 	(void)sigaction(SIGPIPE, &sa, NULL);
 	sigemptyset(&block);
@@ -272,12 +363,20 @@ main(int argc, char *argv[])
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGUSR1);
+#ifdef SIGINFO
+	sigaddset(&block, SIGINFO);
+#endif
 	if (sigprocmask(SIG_BLOCK, &block, &waitmask) == -1)
 		fatal("sigprocmask");
 	sigdelset(&waitmask, SIGTERM);
 	sigdelset(&waitmask, SIGINT);
 	sigdelset(&waitmask, SIGHUP);
 	sigdelset(&waitmask, SIGCHLD);
+	sigdelset(&waitmask, SIGUSR1);
+#ifdef SIGINFO
+	sigdelset(&waitmask, SIGINFO);
+#endif
 
 	if (pid_abs != NULL)
 		pfh = pidfile_create(pid_abs);

@@ -161,6 +161,147 @@ void	fatalx(const char *, ...) __attribute__((__format__(printf, 1, 2)))
 extern volatile sig_atomic_t sadbd_quit;	/* SIGTERM, SIGINT */
 extern volatile sig_atomic_t sadbd_hup;		/* SIGHUP */
 extern volatile sig_atomic_t sadbd_chld;	/* SIGCHLD */
+extern volatile sig_atomic_t sadbd_info;	/* SIGUSR1, SIGINFO */
+
+/* -------------------------------------------------------- dataplane.c */
+
+/*
+ * The data plane: the ESP/AH engine (libesp) carrying traffic between a
+ * TUN device and the network, driven by the SAD and SPD this daemon
+ * serves.  Worker threads move packets; the event loop stays the only
+ * thread that changes the stores.  See sadbd(8), DATA PLANE.
+ */
+struct dp_conf {
+	const char	*ifname;	/* -i: the TUN device; NULL: off */
+	unsigned	 workers;	/* -T: 0 = one per online CPU */
+	uint16_t	 port;		/* -U: local UDP port (4500) */
+	bool		 raw;		/* -R: raw IP sockets for ESP/AH */
+	uint32_t	 mark;		/* -M: SO_MARK; 0 = none */
+	bool		 offload;	/* TSO, checksums, UDP GSO/GRO */
+	int		 backend;	/* enum esp_backend */
+};
+
+#define DP_DEFAULT_PORT		4500
+#define DP_DEFAULT_MARK		0x5adb
+
+/*
+ * Start: attach to (or create) the TUN device, open the sockets, make an
+ * engine SA of every mature SA in `sad' and start the workers.  Fatal
+ * errors exit.  The stores stay the event loop's; the workers read the
+ * SPD under the data plane's lock, which the loop takes around every
+ * change of it (dp_wrlock()).
+ */
+void	dp_start(const struct dp_conf *, struct sad *, struct spd *);
+/* Stop and join the workers, free every engine SA (keys wiped). */
+void	dp_stop(void);
+/* Whether the data plane runs. */
+bool	dp_running(void);
+
+/*
+ * Hooks for the event loop's changes of the stores.  dp_sa_added: a
+ * mature SA appeared (ADD, UPDATE of a larval SA); dp_sa_removed: an SA
+ * is about to be deleted (call while the entry is valid); dp_sa_changed:
+ * its state changed (soft expiry: dying); dp_flush: every SA of satype
+ * (0: all) is gone.  No-ops without a data plane.
+ */
+void	dp_sa_added(const struct sad_entry *);
+void	dp_sa_removed(const struct sad_entry *);
+void	dp_sa_changed(const struct sad_entry *);
+void	dp_flush(uint8_t satype);
+/* Exclude the workers while the SPD changes (nests; event loop only). */
+void	dp_wrlock(void);
+void	dp_unlock(void);
+/*
+ * Bring the SAD's current byte counts up to the engine's (which may
+ * expire SAs through their byte lifetimes): one SA, or all of them.
+ */
+void	dp_sync_sa(const struct sad_addr *dst, uint8_t satype, uint32_t spi);
+void	dp_sync_all(void);
+/* The descriptor the event loop polls for the workers' events, or -1. */
+int	dp_pollfd(void);
+/* Milliseconds until dp_run() has timed work (-1: none). */
+int	dp_timeout_ms(void);
+/*
+ * The event loop's share: the workers' events (ACQUIRE for packets
+ * without SA, lifetimes crossed), held packets whose SA appeared or
+ * whose time ran out, the periodic byte count update.
+ */
+void	dp_run(void);
+/* Log the counters (SIGUSR1). */
+void	dp_log_stats(void);
+
+/* ---------------------------------------------------------- dp_pkt.c */
+
+/* The virtio header before each packet on a TUN device with offloads. */
+struct dp_vnet {
+	uint8_t		flags;
+	uint8_t		gso_type;
+	uint16_t	hdr_len;
+	uint16_t	gso_size;
+	uint16_t	csum_start;
+	uint16_t	csum_offset;
+};
+#define DP_VNET_HDRLEN		10
+#define DP_VNET_F_NEEDS_CSUM	1
+#define DP_VNET_F_DATA_VALID	2
+#define DP_VNET_GSO_NONE	0
+#define DP_VNET_GSO_TCPV4	1
+#define DP_VNET_GSO_UDP		3
+#define DP_VNET_GSO_TCPV6	4
+#define DP_VNET_GSO_ECN		0x80
+
+/* A TCP super-packet being cut into segments (dp_tso_init()). */
+struct dp_tso {
+	size_t		iphl;
+	size_t		thl;
+	size_t		hl;
+	size_t		mss;
+	size_t		pay;
+	size_t		n;
+	uint32_t	seq;
+	uint16_t	id;
+	uint8_t		flags;
+	bool		v4;
+	uint8_t		tmpl[128];	/* the headers */
+};
+
+/* What GRO needs to know of a TCP segment. */
+struct dp_gro_key {
+	bool		v6;
+	bool		psh;
+	size_t		hl;		/* IP + TCP header bytes */
+	size_t		thl;		/* TCP header bytes */
+	size_t		pay;		/* payload bytes */
+	uint32_t	seq;
+};
+
+uint64_t dp_csum_add(uint64_t sum, const void *, size_t);
+uint16_t dp_csum_fold(uint64_t sum);
+int	dp_csum_finish(uint8_t *pkt, size_t len, size_t start, size_t off);
+/*
+ * The SPD flow of an IPv4/IPv6 packet (addresses, upper protocol after
+ * IPv6 extension headers, ports or ICMP type/code; no ports for a later
+ * fragment).  *l4off: where the upper layer starts.  -1 if malformed.
+ */
+int	dp_flow_parse(const uint8_t *, size_t, struct spd_flow *,
+	    size_t *l4off);
+/*
+ * Cut a TCP super-packet (IPv4 without fragments or IPv6 without
+ * extension headers, as the TUN device's TSO hands them over) into
+ * segments of at most mss payload bytes, in place: dp_tso_init() checks
+ * it and returns the number of segments (-1: not one); dp_tso_seg(),
+ * called for i = 0, 1, ... in order, writes segment i's headers (lengths,
+ * IPv4 id, sequence number, flags, checksums) before its payload and
+ * returns its offset, *slen its length.  Segment i overwrites the end of
+ * segment i - 1, which must be done with.
+ */
+int	dp_tso_init(struct dp_tso *, const uint8_t *, size_t, size_t mss);
+size_t	dp_tso_seg(const struct dp_tso *, uint8_t *, size_t i, size_t *slen);
+int	dp_gro_key(const uint8_t *, size_t, struct dp_gro_key *);
+bool	dp_gro_can_merge(const uint8_t *a, const struct dp_gro_key *ka,
+	    uint32_t next, const uint8_t *b, const struct dp_gro_key *kb);
+void	dp_gro_finish(uint8_t *, size_t len, const struct dp_gro_key *,
+	    bool last_psh, size_t mss, struct dp_vnet *);
 
 /* ---------------------------------------------------------- server.c */
 
@@ -169,6 +310,7 @@ struct server_conf {
 	const char		*statedir;	/* absolute; NULL with -J off */
 	enum journal_sync	 sync;
 	gid_t			 sockgid;	/* group of the socket */
+	const struct dp_conf	*dp;		/* NULL: no data plane */
 };
 
 /*
@@ -193,5 +335,16 @@ void	server_shutdown(void);
  */
 int	server_acquire(const struct spd_entry *sp, const struct spd_flow *,
 	    uint8_t satype);
+/*
+ * For the data plane: count `bytes' more of traffic on an SA, which may
+ * cross its byte lifetimes (soft: EXPIRE and dying; hard: EXPIRE and the
+ * SA deleted, as for time lifetimes).
+ */
+void	server_sa_account(struct sad_entry *, uint64_t bytes);
+/*
+ * For the data plane: the engine can use the SA no more (sequence
+ * numbers used up, hard limit reached): hard EXPIRE and delete it.
+ */
+void	server_sa_kill(struct sad_entry *);
 
 #endif /* SADBD_H */

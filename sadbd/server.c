@@ -1209,6 +1209,7 @@ h_update(struct client *c, const struct pfkey_msg *m)
 		reply_errno(c, h, err);
 		return;
 	}
+	dp_sa_removed(old);
 	sad_delete(srv.sad, old);
 	if ((rc = sad_insert_move(srv.sad, &e, &stored)) != 0) {
 		/* Cannot happen: the key was just freed.  Keep it honest. */
@@ -1217,6 +1218,7 @@ h_update(struct client *c, const struct pfkey_msg *m)
 		reply_errno(c, h, err_of(rc));
 		return;
 	}
+	dp_sa_added(stored);
 	reply_sa_all(c, h, stored);
 }
 
@@ -1268,6 +1270,7 @@ h_add(struct client *c, const struct pfkey_msg *m)
 		reply_errno(c, h, err);
 		return;
 	}
+	dp_sa_added(stored);
 	reply_sa_all(c, h, stored);
 }
 
@@ -1294,6 +1297,7 @@ delete_all(struct client *c, const struct pfkey_msg *m,
 			reply_errno(c, h, err);
 			return;
 		}
+		dp_sa_removed(s);
 		sad_delete(srv.sad, s);
 		n++;
 	}
@@ -1343,6 +1347,7 @@ h_delete(struct client *c, const struct pfkey_msg *m)
 	}
 	(void)msg_reply(h);
 	rc = sad_to_pfkey(s, &srv.ob, SAD_PK_NO_LIFETIMES);
+	dp_sa_removed(s);
 	sad_delete(srv.sad, s);
 	if (rc != 0)	/* the SA is gone all the same: say so */
 		reply_header(c, h, DL_ALL);
@@ -1367,6 +1372,8 @@ h_get(struct client *c, const struct pfkey_msg *m)
 		reply_errno(c, h, err_of(rc));
 		return;
 	}
+	/* The traffic counted so far (this may expire the SA). */
+	dp_sync_sa(&e.dst, h->sadb_msg_satype, e.spi);
 	s = find_sa(m, &e);
 	sad_entry_clear(&e);
 	if (s == NULL) {
@@ -1502,6 +1509,7 @@ h_flush(struct client *c, const struct pfkey_msg *m)
 		reply_errno(c, h, err);
 		return;
 	}
+	dp_flush(satype);
 	n = sad_flush(srv.sad, satype);
 	log_debug("%s: %zu SAs flushed", __func__, n);
 	if (srv.linux_dialect) {
@@ -1657,6 +1665,8 @@ h_dump(struct client *c, const struct pfkey_msg *m)
 			reply_errno(c, h, EINVAL);
 			return;
 		}
+		/* Current byte counts from the data plane first. */
+		dp_sync_all();
 		n = sad_count_satype(srv.sad, satype);
 	} else
 		n = spd_count(srv.spd);
@@ -1957,12 +1967,30 @@ unpriv_allowed(uint8_t type)
 	}
 }
 
+/* Messages whose handlers change the SPD. */
+static bool
+spd_changes(uint8_t type)
+{
+	switch (type) {
+	case PFKEY_MSG_X_SPDADD:
+	case PFKEY_MSG_X_SPDUPDATE:
+	case PFKEY_MSG_X_SPDSETIDX:
+	case PFKEY_MSG_X_SPDDELETE:
+	case PFKEY_MSG_X_SPDDELETE2:
+	case PFKEY_MSG_X_SPDFLUSH:
+		return (true);
+	default:
+		return (false);
+	}
+}
+
 static void
 handle_request(struct client *c, uint8_t *buf, size_t len)
 {
 	const struct sadb_msg *h = (const struct sadb_msg *)(void *)buf;
 	struct pfkey_msg m;
 	char why[160];
+	bool spdw;
 	int rc;
 
 	if (len < PFKEY_HDRLEN) {
@@ -2011,7 +2039,13 @@ handle_request(struct client *c, uint8_t *buf, size_t len)
 		h_unsupported(c, &m);
 		return;
 	}
+	/* The data plane's workers read the SPD: not while it changes. */
+	spdw = spd_changes(h->sadb_msg_type);
+	if (spdw)
+		dp_wrlock();
 	handlers[h->sadb_msg_type](c, &m);
+	if (spdw)
+		dp_unlock();
 }
 
 /* --------------------------------------------------------- lifetimes */
@@ -2025,10 +2059,13 @@ sa_expired(void *arg, struct sad_entry *e, bool hard)
 	int rc;
 
 	(void)arg;
-	if (hard)
+	if (hard) {
 		(void)jcheck(journal_sa_del(srv.j, e), "del");
-	else
+		dp_sa_removed(e);
+	} else {
 		(void)jcheck(journal_sa_put(srv.j, e), "put");
+		dp_sa_changed(e);
+	}
 	/*
 	 * A larval SA that expires: Linux' xfrm_timer_handler() reports a
 	 * hard expiry for it (it has an SPI); FreeBSD drops it silently.
@@ -2078,9 +2115,24 @@ run_timers(void)
 	uint64_t now = wall_s();
 
 	(void)sad_expire_run(srv.sad, now, sa_expired, NULL);
+	dp_wrlock();
 	(void)spd_expire_run(srv.spd, now, sp_expired, NULL);
+	dp_unlock();
 	srv.timers_ran = now;
 	acq_gc(mono_ms());
+}
+
+void
+server_sa_account(struct sad_entry *e, uint64_t bytes)
+{
+	sad_account(srv.sad, e, bytes, wall_s(), sa_expired, NULL);
+}
+
+void
+server_sa_kill(struct sad_entry *e)
+{
+	sa_expired(NULL, e, true);
+	sad_delete(srv.sad, e);
 }
 
 /* Milliseconds the loop may sleep (-1: forever). */
@@ -2128,6 +2180,8 @@ poll_timeout(void)
 	}
 	if (!TAILQ_EMPTY(&srv.acq_age) && (ms < 0 || ms > ACQ_FORGET_MS))
 		ms = ACQ_FORGET_MS;
+	if ((t = dp_timeout_ms()) >= 0 && (ms < 0 || t < ms))
+		ms = t;
 	if (ms > INT_MAX)
 		ms = INT_MAX;
 	return ((int)ms);
@@ -2544,6 +2598,7 @@ server_pass(size_t npfd)
 			budget -= got < budget ? got : budget;
 		}
 		run_timers();
+		dp_run();
 		TAILQ_FOREACH(c, &srv.clients, entry)
 			if (c->dump.kind != DUMP_NONE)
 				dump_refill(c);
@@ -2568,7 +2623,7 @@ static size_t
 build_pollfds(void)
 {
 	struct client *c;
-	size_t n = 0, need = srv.nclients + 1;
+	size_t n = 0, need = srv.nclients + 2;
 	struct pollfd *np;
 
 	if (need > srv.pfdcap) {
@@ -2608,6 +2663,13 @@ build_pollfds(void)
 		srv.pfd[n].revents = 0;
 		n++;
 	}
+	/* The data plane's events wake the loop (dp_run() reads them). */
+	if (!srv.commit_failing && dp_pollfd() != -1) {
+		srv.pfd[n].fd = dp_pollfd();
+		srv.pfd[n].events = POLLIN;
+		srv.pfd[n].revents = 0;
+		n++;
+	}
 	return (n);
 }
 
@@ -2623,6 +2685,11 @@ server_loop(const sigset_t *waitmask)
 			sadbd_hup = 0;
 			log_reopen();
 			log_stats();
+		}
+		if (sadbd_info) {
+			sadbd_info = 0;
+			log_stats();
+			dp_log_stats();
 		}
 		if (sadbd_chld) {
 			sadbd_chld = 0;
@@ -2798,6 +2865,9 @@ server_init(const struct server_conf *conf)
 		srv.rmsg[i].msg_hdr.msg_iovlen = 1;
 	}
 
+	if (conf->dp != NULL)
+		dp_start(conf->dp, srv.sad, srv.spd);
+
 	server_listen(srv.path);
 	log_info("%s: listening on %s (group %u, %s dialect)", __func__,
 	    srv.path, (unsigned)srv.sockgid,
@@ -2810,6 +2880,8 @@ server_shutdown(void)
 	struct client *c;
 	struct acq *a;
 
+	/* The workers first: they read the stores. */
+	dp_stop();
 	/* Whatever is pending was never acknowledged; commit it anyway. */
 	if (journal_pending(srv.j) > 0 && journal_commit(srv.j) == 0)
 		TAILQ_FOREACH(c, &srv.clients, entry)
