@@ -1889,15 +1889,15 @@ udp_payload(struct dp_ctx *x, uint8_t *buf, size_t plen,
 	dp_input(x, buf + off, plen + DP_HEAD - (size_t)off, sa);
 }
 
-static void
-udp_batch(struct dp_ctx *x, int fd, int af)
+/*
+ * One recvmmsg(2) of up to DP_BATCH datagrams into the worker's input
+ * slots, each with DP_HEAD bytes of headroom (for esp_fake_outer()) and
+ * room for its control messages.  Returns the count, or <= 0.
+ */
+static int
+rx_batch(struct dp_ctx *x, int fd)
 {
-	struct sad_addr src, dst;
-	struct msghdr *mh;
-	uint16_t sport;
-	size_t i = 0, len, gs, off, k;
-	uint8_t *buf;
-	int n;
+	size_t k;
 
 	for (k = 0; k < DP_BATCH; k++) {
 		memset(&x->rmsg[k].msg_hdr, 0, sizeof(struct msghdr));
@@ -1910,7 +1910,20 @@ udp_batch(struct dp_ctx *x, int fd, int af)
 		x->rmsg[k].msg_hdr.msg_control = x->rctl[k];
 		x->rmsg[k].msg_hdr.msg_controllen = DP_CTLLEN;
 	}
-	n = recvmmsg(fd, x->rmsg, DP_BATCH, MSG_DONTWAIT, NULL);
+	return (recvmmsg(fd, x->rmsg, DP_BATCH, MSG_DONTWAIT, NULL));
+}
+
+static void
+udp_batch(struct dp_ctx *x, int fd, int af)
+{
+	struct sad_addr src, dst;
+	struct msghdr *mh;
+	uint16_t sport;
+	size_t i = 0, len, gs, off;
+	uint8_t *buf;
+	int n;
+
+	n = rx_batch(x, fd);
 	if (n <= 0)
 		return;
 	while (i < (size_t)n) {
@@ -1961,24 +1974,13 @@ raw_batch(struct dp_ctx *x, int idx)
 	struct sad_addr src, dst;
 	struct msghdr *mh;
 	uint16_t port;
-	size_t i = 0, len, k;
+	size_t i = 0, len;
 	uint8_t *buf;
 	long off;
 	int n, fd = x->rawin[idx];
 	bool v6 = idx >= 2;
 
-	for (k = 0; k < DP_BATCH; k++) {
-		memset(&x->rmsg[k].msg_hdr, 0, sizeof(struct msghdr));
-		x->riov[k].iov_base = x->inmem + k * DP_SLOT + DP_HEAD;
-		x->riov[k].iov_len = DP_SLOT - DP_HEAD;
-		x->rmsg[k].msg_hdr.msg_iov = &x->riov[k];
-		x->rmsg[k].msg_hdr.msg_iovlen = 1;
-		x->rmsg[k].msg_hdr.msg_name = &x->rname[k];
-		x->rmsg[k].msg_hdr.msg_namelen = sizeof(x->rname[k]);
-		x->rmsg[k].msg_hdr.msg_control = x->rctl[k];
-		x->rmsg[k].msg_hdr.msg_controllen = DP_CTLLEN;
-	}
-	n = recvmmsg(fd, x->rmsg, DP_BATCH, MSG_DONTWAIT, NULL);
+	n = rx_batch(x, fd);
 	if (n <= 0)
 		return;
 	while (i < (size_t)n) {
