@@ -1350,6 +1350,8 @@ outer_write(struct esp_sa *sa, uint8_t *out, size_t total, uint8_t proto,
 		 * another atomic counter.
 		 */
 		id = (uint16_t)(sa->ipid + seq);
+		if (id == 0)
+			id = 1;		/* an ID of 0 a raw socket rewrites */
 		wr16(out + 4, id);
 		frag = (in->af == AF_INET && in->df) ? 0x4000 : 0;
 		wr16(out + 6, frag);
@@ -1747,6 +1749,15 @@ esp_output_ah(struct esp_sa *sa, const struct ipinfo *ip, struct odst *d)
 	} else {
 		memmove(p, in, hdrlen);
 		p[ip->nhoff] = PROTO_AH;
+		/*
+		 * AH covers the IPv4 ID, and a raw socket with IP_HDRINCL
+		 * (sadbd -R) has the kernel replace an ID of 0 after the
+		 * ICV is made: give such a packet (TCP's SYN-ACKs with DF
+		 * have one) an ID of its own first.
+		 */
+		if (af == AF_INET && rd16(p + 4) == 0)
+			wr16(p + 4, (uint16_t)(sa->ipid + seq) != 0 ?
+			    (uint16_t)(sa->ipid + seq) : 1);
 		ip_set_len(p, af, ip->hlen, total);
 		oip = *ip;
 	}
