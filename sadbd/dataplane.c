@@ -118,6 +118,8 @@
 #define DP_ACQ_MS		200
 /* The SAD's byte counts follow the engine's this often. */
 #define DP_SYNC_MS		1000
+/* RFC 3948 2.3: NAT-keepalives every 20 seconds. */
+#define DP_KEEPALIVE_MS		20000
 /* Log lines about failed sends, at most this many per second. */
 #define DP_WARN_PER_SEC		5
 
@@ -136,7 +138,7 @@ enum dp_cnt {
 	C_BAD_HEADER, C_BAD_SPI, C_IKE, C_KEEPALIVE, C_IN_POLICY,
 	C_IN_TRUNC, C_IN_PROTO, C_IN_REPLAY, C_IN_AUTH, C_IN_PAD,
 	C_IN_NEXTHDR, C_IN_EXPIRED, C_IN_OTHER,
-	C_SEND_ERR, C_TUN_WRITE_ERR, C_EVENTS_LOST,
+	C_SEND_ERR, C_TUN_WRITE_ERR, C_EVENTS_LOST, C_KEEPALIVE_SENT,
 	C__MAX
 };
 
@@ -181,6 +183,7 @@ static const char *const cnt_names[C__MAX] = {
 	[C_SEND_ERR] = "send_errors",
 	[C_TUN_WRITE_ERR] = "tun_write_errors",
 	[C_EVENTS_LOST] = "events_lost",
+	[C_KEEPALIVE_SENT] = "keepalives_sent",
 };
 
 /* An engine SA: the libesp SA and what finding it takes. */
@@ -334,6 +337,7 @@ static struct {
 	atomic_bool		 retry;		/* an SA appeared */
 
 	int64_t			 next_sync;
+	int64_t			 next_keepalive;
 	uint64_t		 seq_start;	/* $SADBD_DP_SEQ_START */
 } dp = {
 	.stopfd = -1, .rawsend4 = -1, .rawsend6 = -1, .evfd = -1,
@@ -2277,6 +2281,67 @@ run_held(int64_t now, bool retry)
 	(void)pthread_mutex_unlock(&dp.holdlock);
 }
 
+/* The keepalive interval: DP_KEEPALIVE_MS, or SADBD_KEEPALIVE_MS (tests). */
+static int64_t
+dp_keepalive_ms(void)
+{
+	const char *e = getenv("SADBD_KEEPALIVE_MS");
+	long v;
+	char *end;
+
+	if (e != NULL && *e != '\0') {
+		v = strtol(e, &end, 10);
+		if (*end == '\0' && v >= 100 && v <= 3600000)
+			return (v);
+	}
+	return (DP_KEEPALIVE_MS);
+}
+
+/*
+ * RFC 3948 2.3: a NAT-keepalive (one 0xff byte) from the local end of
+ * every outbound UDP-encapsulated ESP SA to its peer's port, so that a
+ * NAT between keeps the mapping while no traffic flows.  An SA whose
+ * source is not a local address (an inbound one) makes the kernel refuse
+ * the source (EINVAL) and is passed over.  Runs in the event loop, the
+ * only writer of the SA table, so it needs no lock.
+ */
+static void
+send_keepalives(void)
+{
+	uint8_t ka = ESP_NATT_KEEPALIVE;
+	uint8_t ctl[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	struct sockaddr_storage to;
+	struct msghdr mh;
+	struct iovec iov;
+	struct dp_sa *sa;
+	size_t b;
+	int fd;
+
+	for (b = 0; b < dp.nbuckets; b++) {
+		for (sa = dp.outh[b]; sa != NULL; sa = sa->out_next) {
+			if (!sa->udp || sa->satype != PFKEY_SATYPE_ESP ||
+			    atomic_load(&sa->dead))
+				continue;
+			fd = sa->dst.af == AF_INET ? dp.m->udp4 : dp.m->udp6;
+			if (fd == -1)
+				continue;
+			memset(&mh, 0, sizeof(mh));
+			iov.iov_base = &ka;
+			iov.iov_len = 1;
+			mh.msg_iov = &iov;
+			mh.msg_iovlen = 1;
+			mh.msg_name = &to;
+			mh.msg_namelen = to_sockaddr(&sa->dst, sa->dport != 0 ?
+			    sa->dport : dp.conf.port, &to);
+			mh.msg_control = ctl;
+			mh.msg_controllen = put_pktinfo(ctl, sizeof(ctl),
+			    &sa->src);
+			if (sendmsg(fd, &mh, MSG_DONTWAIT) == 1)
+				CNT(dp.m, C_KEEPALIVE_SENT);
+		}
+	}
+}
+
 void
 dp_run(void)
 {
@@ -2298,6 +2363,10 @@ dp_run(void)
 		dp_sync_all();
 		dp.next_sync = now + DP_SYNC_MS;
 	}
+	if (now >= dp.next_keepalive) {
+		send_keepalives();
+		dp.next_keepalive = now + dp_keepalive_ms();
+	}
 }
 
 int
@@ -2315,6 +2384,8 @@ dp_timeout_ms(void)
 		return (-1);
 	now = mono_ms();
 	t = dp.next_sync - now;
+	if (dp.next_keepalive - now < t)
+		t = dp.next_keepalive - now;
 	(void)pthread_mutex_lock(&dp.holdlock);
 	if (dp.hhead != NULL && dp.hhead->since + DP_HOLD_MS - now < t)
 		t = dp.hhead->since + DP_HOLD_MS - now;
@@ -2786,6 +2857,7 @@ dp_start(const struct dp_conf *conf, struct sad *sad, struct spd *spd)
 		dp_sa_added(e);
 	atomic_store(&dp.retry, false);
 	dp.next_sync = mono_ms() + DP_SYNC_MS;
+	dp.next_keepalive = mono_ms() + dp_keepalive_ms();
 
 	/* Signals are for the event loop. */
 	sigfillset(&all);

@@ -576,6 +576,59 @@ unprivileged_cleanup()
 	dp_cleanup
 }
 
+atf_test_case keepalive cleanup
+keepalive_head()
+{
+	atf_set "descr" "RFC 3948 NAT-keepalives: sent from the local end of" \
+	    "every UDP-encapsulated (esp-udp) SA to its peer and counted there" \
+	    "without disturbing traffic; none for SAs without NAT-T"
+	atf_set "require.user" "root"
+	atf_set "timeout" "120"
+}
+keepalive_body()
+{
+	dp_require
+	pair1
+	# The same SAs with NAT-T encapsulation (ports 4500).
+	sed -E 's/^add ([0-9.]+) ([0-9.]+) esp /add \1[4500] \2[4500] esp-udp /' \
+	    sa.conf > sa.natt.conf
+	[ "$(grep -c esp-udp sa.natt.conf)" = 2 ] || dp_fail "sed"
+	SADBD_KEEPALIVE_MS=300
+	export SADBD_KEEPALIVE_MS
+	dp_sadbd a
+	dp_sadbd b
+	key a
+	key b
+	# Negative control: plain SAs (UDP by default, but no NAT-T) get
+	# no keepalives.
+	sleep 1
+	dp_stats a
+	dp_expect a keepalives_sent eq 0
+	dp_setkey a -F || dp_fail "flush a"
+	dp_setkey b -F || dp_fail "flush b"
+	dp_setkey a -f sa.natt.conf || dp_fail "setkey sa.natt.conf in a"
+	dp_setkey b -f sa.natt.conf || dp_fail "setkey sa.natt.conf in b"
+	sleep 1.5
+	dp_x a ping -n -c 2 -i 0.2 -W 2 -I 10.0.1.1 10.0.1.2 > ping.out 2>&1 ||
+	    { cat ping.out; dp_fail "no traffic over the NAT-T SAs"; }
+	dp_stats a
+	dp_stats b
+	# Each side sends from its outbound SA only (the inbound one's
+	# source is the peer's): about one every 300 ms.
+	dp_expect a keepalives_sent ge 3
+	dp_expect b keepalives_sent ge 3
+	dp_expect b keepalives ge 3
+	dp_expect a keepalives ge 3
+	dp_expect a bad_header eq 0
+	dp_expect b bad_header eq 0
+	dp_expect b in_auth eq 0
+	dp_finish
+}
+keepalive_cleanup()
+{
+	dp_cleanup
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case acquire
@@ -586,4 +639,5 @@ atf_init_test_cases()
 	atf_add_test_case restart
 	atf_add_test_case options
 	atf_add_test_case unprivileged
+	atf_add_test_case keepalive
 }
