@@ -193,6 +193,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct esp_counters c;
 	size_t i, k, outlen, declen, off, il, hr, tr, cap, po, pl, eo;
 	uint64_t last;
+	bool idnew;
 	int rc, rc2;
 
 	for (i = 0; i < NSA; i++)
@@ -293,9 +294,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			goto done;
 		}
 		need(declen == il, "round trip: length");
+		/*
+		 * Transport mode over IPv4: the header checksum is redone,
+		 * and AH gives a packet with IPv4 ID 0 one of its own (a raw
+		 * socket would rewrite 0 under the ICV).
+		 */
+		idnew = fsas[k].mode == PFKEY_MODE_TRANSPORT &&
+		    fsas[k].satype == PFKEY_SATYPE_AH && data[0] >> 4 == 4 &&
+		    data[4] == 0 && data[5] == 0;
+		if (idnew)
+			need(decbuf[4] != 0 || decbuf[5] != 0,
+			    "round trip: AH kept IPv4 ID 0");
 		for (i = 0; i < il; i++) {
 			if (fsas[k].mode == PFKEY_MODE_TRANSPORT &&
 			    data[0] >> 4 == 4 && (i == 10 || i == 11))
+				continue;
+			if (idnew && (i == 4 || i == 5))
 				continue;
 			need(decbuf[i] == data[i], "round trip: differs");
 		}
