@@ -337,34 +337,32 @@ xalg_icvbits(const struct xalg *a)
 	return (ai != NULL ? ai->icvbits : 0);
 }
 
+/*
+ * The XFRM protocol of an SA type and back: libpfkey's mapping, less
+ * TCP-MD5 (an SA type XFRM has no state for); SA type 0 is "any" to
+ * XFRM's flush and dump.  0 when none.
+ */
 static int
 satype_proto(uint8_t satype)
 {
-	switch (satype) {
-	case PFKEY_SATYPE_AH:
-		return (IPPROTO_AH);
-	case PFKEY_SATYPE_ESP:
-		return (IPPROTO_ESP);
-	case PFKEY_SATYPE_IPCOMP:
-		return (IPPROTO_COMP);
-	case PFKEY_SATYPE_UNSPEC:
+	int p;
+
+	if (satype == PFKEY_SATYPE_UNSPEC)
 		return (XF_PROTO_ANY);
-	}
-	return (0);
+	if (satype == PFKEY_SATYPE_TCPSIGNATURE ||
+	    (p = pfkey_satype_to_ipproto(satype)) < 0)
+		return (0);
+	return (p);
 }
 
 static uint8_t
 proto_satype(uint8_t proto)
 {
-	switch (proto) {
-	case IPPROTO_AH:
-		return (PFKEY_SATYPE_AH);
-	case IPPROTO_ESP:
-		return (PFKEY_SATYPE_ESP);
-	case IPPROTO_COMP:
-		return (PFKEY_SATYPE_IPCOMP);
-	}
-	return (0);
+	int t;
+
+	if (proto == IPPROTO_TCP || (t = pfkey_ipproto_to_satype(proto)) < 0)
+		return (0);
+	return ((uint8_t)t);
 }
 
 /* PF_KEY mode to XFRM mode (af_key: "any" is transport); -1 if none. */

@@ -658,16 +658,24 @@ dp_sa_added(const struct sad_entry *e)
 	    esp_backend_name(esp_sa_backend(esa)));
 }
 
+/* The engine SA of a SAD entry, NULL when none (or no data plane). */
+static struct dp_sa *
+sa_of_entry(const struct sad_entry *e)
+{
+	struct sad_addr dst;
+
+	if (!dp.on)
+		return (NULL);
+	addr_key(&dst, &e->dst);
+	return (sa_in(&dst, e->satype, e->spi));
+}
+
 void
 dp_sa_removed(const struct sad_entry *e)
 {
-	struct sad_addr dst;
 	struct dp_sa *sa;
 
-	if (!dp.on)
-		return;
-	addr_key(&dst, &e->dst);
-	if ((sa = sa_in(&dst, e->satype, e->spi)) == NULL)
+	if ((sa = sa_of_entry(e)) == NULL)
 		return;
 	dp_wrlock();
 	sa_unlink(sa);
@@ -678,13 +686,9 @@ dp_sa_removed(const struct sad_entry *e)
 void
 dp_sa_changed(const struct sad_entry *e)
 {
-	struct sad_addr dst;
 	struct dp_sa *sa;
 
-	if (!dp.on)
-		return;
-	addr_key(&dst, &e->dst);
-	if ((sa = sa_in(&dst, e->satype, e->spi)) == NULL)
+	if ((sa = sa_of_entry(e)) == NULL)
 		return;
 	dp_wrlock();
 	sa->state = e->state;
