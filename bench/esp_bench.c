@@ -29,13 +29,23 @@
  *		numbers, the crypto and the counters; the inner packet
  *		lies in the buffer with the SA's headroom in front, and
  *		its 20-byte IP header is put back before each call (the
- *		rest is encrypted over and over, as the raw figures do);
+ *		rest is encrypted over and over, as the raw figures do).
+ *		The SA is a single-writer one (esp_sa_opts.single_writer,
+ *		as sadbd makes them with one worker): one thread sends,
+ *		as the raw figures' one thread with no synchronisation;
+ *   multi-writer
+ *		the same with a default SA, which any number of threads
+ *		may send on at once and which therefore takes each
+ *		sequence number with an atomic read-modify-write (column
+ *		o.mw, its ratio to raw out; sadbd's SAs with several
+ *		workers);
  *   engine in	esp_input() of the packet esp_output() made (an inbound
  *		SA without anti-replay, so the one packet can be taken
  *		again and again: the window check is a few instructions),
  *		decrypting into another buffer as the raw figures do;
- *   copying	esp_output(): the inner packet copied behind the headers
- *		(column o.cp, its ratio to raw out);
+ *   copying	esp_output() on the single-writer SA: the inner packet
+ *		copied behind the headers (column o.cp, its ratio to raw
+ *		out);
  *   in place	esp_input_inplace() on a fresh copy of the packet each
  *		time (decryption overwrites it), against the raw opening
  *		in place of a fresh copy (column i.ip: both pay the copy);
@@ -59,15 +69,15 @@
  * follows the outer IPv4 header: same alignment for both.
  * MB/s counts inner packet bytes (10^6 bytes per second), as a tunnel's
  * users see them.  ratio = engine / raw packets per second: r.out and
- * r.in for the engine columns, o.cp and i.ip as above.
+ * r.in for the engine columns, o.mw, o.cp and i.ip as above.
  *
  * Options: -a algorithms and -s inner packet sizes (default: all, and
  * 64,512,1400), -b backends of the engine (auto, the default; openssl;
  * ipsecmb; or a list: one table row per algorithm, size and backend),
  * -t and -r as above, -c the CPU to pin to (default: the one it starts
  * on), -d out or in only, -m engine or raw only (e.g. under perf), -n
- * without the o.cp and i.ip figures (the headline ones only), -v every
- * raw implementation too.  A column not measured shows "-".
+ * without the o.cp and i.ip figures (the headline ones and o.mw only),
+ * -v every raw implementation too.  A column not measured shows "-".
  */
 
 #include <sys/types.h>
@@ -889,7 +899,8 @@ struct bcase {
 	uint8_t			*rawbuf;	/* sealed, in place */
 	uint8_t			*rawct;		/* sealed once, opened */
 	uint8_t			 rawtag[ICV_LEN];
-	struct esp_sa		*sa_out;
+	struct esp_sa		*sa_out;	/* single writer */
+	struct esp_sa		*sa_mw;		/* default: multi-writer */
 	struct esp_sa		*sa_in;
 	struct raw_ctx		 raw;
 	const struct raw_impl	*impl;
@@ -916,6 +927,18 @@ op_engine_out_inplace(void *arg)
 	/* The inner IP header, encrypted by the previous call. */
 	memcpy(bc->ipbuf + bc->ipoff, bc->inner, 20);
 	return (esp_output_inplace(bc->sa_out, bc->ipbuf, MAX_ROOM +
+	    bc->ipoff, bc->ipoff, bc->size, &off, &len, NULL));
+}
+
+/* As op_engine_out_inplace(), on the multi-writer SA. */
+static int
+op_engine_out_mw(void *arg)
+{
+	struct bcase *bc = arg;
+	size_t off, len;
+
+	memcpy(bc->ipbuf + bc->ipoff, bc->inner, 20);
+	return (esp_output_inplace(bc->sa_mw, bc->ipbuf, MAX_ROOM +
 	    bc->ipoff, bc->ipoff, bc->size, &off, &len, NULL));
 }
 
@@ -980,8 +1003,12 @@ key_set(struct sad_key *k, const uint8_t *data, size_t len)
 		errx(1, "sad_key_set");
 }
 
+/*
+ * An engine SA: inbound (no anti-replay), or outbound for a single
+ * writer or for any number of them.
+ */
 static int
-engine_sa(struct bcase *bc, enum esp_backend be, bool inbound,
+engine_sa(struct bcase *bc, enum esp_backend be, bool inbound, bool sw,
     struct esp_sa **sap)
 {
 	const struct bench_alg *a = bc->alg;
@@ -1010,6 +1037,7 @@ engine_sa(struct bcase *bc, enum esp_backend be, bool inbound,
 		errx(1, "sad_addr_parse");
 	memset(&o, 0, sizeof(o));
 	o.backend = be;
+	o.single_writer = sw;
 	r = esp_sa_new(&e, &o, sap);
 	sad_entry_clear(&e);
 	return (r);
@@ -1097,11 +1125,13 @@ engine_start(struct bcase *bc, enum esp_backend be)
 	size_t len, off;
 	int r;
 
-	if ((r = engine_sa(bc, be, false, &bc->sa_out)) != 0)
+	if ((r = engine_sa(bc, be, false, true, &bc->sa_out)) != 0)
 		return (r);
-	if ((r = engine_sa(bc, be, true, &bc->sa_in)) != 0) {
+	if ((r = engine_sa(bc, be, false, false, &bc->sa_mw)) != 0 ||
+	    (r = engine_sa(bc, be, true, false, &bc->sa_in)) != 0) {
 		esp_sa_free(bc->sa_out);
-		bc->sa_out = NULL;
+		esp_sa_free(bc->sa_mw);
+		bc->sa_out = bc->sa_mw = NULL;
 		return (r);
 	}
 	if ((r = esp_output(bc->sa_out, bc->inner, bc->size, bc->out,
@@ -1139,6 +1169,19 @@ engine_start(struct bcase *bc, enum esp_backend be)
 	    memcmp(bc->dec, bc->inner, len) != 0)
 		errx(1, "%s: esp_output_inplace made another packet",
 		    bc->alg->name);
+	/* The multi-writer SA's packets open the same way. */
+	memcpy(bc->ipbuf + bc->ipoff, bc->inner, bc->size);
+	if ((r = esp_output_inplace(bc->sa_mw, bc->ipbuf, MAX_ROOM +
+	    bc->ipoff, bc->ipoff, bc->size, &off, &len, NULL)) != 0 ||
+	    off != 0)
+		errx(1, "%s: esp_output_inplace (multi-writer SA) failed",
+		    bc->alg->name);
+	if ((r = esp_input(bc->sa_in, bc->ipbuf, len, bc->dec, MAX_ROOM,
+	    &len)) != 0 || len != bc->size ||
+	    memcmp(bc->dec, bc->inner, len) != 0)
+		errx(1, "%s: the multi-writer SA made another packet",
+		    bc->alg->name);
+	memcpy(bc->ipbuf + bc->ipoff, bc->inner, bc->size);
 	if ((r = op_engine_in_inplace(bc)) != 0)
 		errx(1, "%s: esp_input_inplace: %s", bc->alg->name,
 		    esp_strerror(r));
@@ -1159,8 +1202,9 @@ static void
 engine_stop(struct bcase *bc)
 {
 	esp_sa_free(bc->sa_out);
+	esp_sa_free(bc->sa_mw);
 	esp_sa_free(bc->sa_in);
-	bc->sa_out = bc->sa_in = NULL;
+	bc->sa_out = bc->sa_mw = bc->sa_in = NULL;
 	xfree(bc->ipbuf, MAX_ROOM + bc->ipoff);
 	bc->ipbuf = NULL;
 }
@@ -1186,6 +1230,7 @@ struct opts {
 struct rate {
 	double	out;		/* calls per second */
 	double	in;
+	double	mw;		/* engine: the multi-writer SA's output */
 	double	cp;		/* engine: esp_output() */
 	double	ip;		/* esp_input_inplace(), raw opening in place */
 };
@@ -1259,6 +1304,8 @@ run_case(const struct opts *o, const struct bench_alg *a, size_t size)
 			    &bc, o->secs, 1));
 			best(&eng[i].in, maybe(o->in, op_engine_in, &bc,
 			    o->secs, 1));
+			best(&eng[i].mw, maybe(o->out, op_engine_out_mw, &bc,
+			    o->secs, 1));
 			best(&eng[i].cp, maybe(o->out && o->more,
 			    op_engine_out, &bc, o->secs, 1));
 			best(&eng[i].ip, maybe(o->in && o->more,
@@ -1320,6 +1367,8 @@ run_case(const struct opts *o, const struct bench_alg *a, size_t size)
 			    eng[i].out / raw[rout].out : 0, 5, 2);
 			pr_num(raw[rin].in > 0 ? eng[i].in / raw[rin].in : 0,
 			    5, 2);
+			pr_num(raw[rout].out > 0 ?
+			    eng[i].mw / raw[rout].out : 0, 5, 2);
 			pr_num(raw[rout].out > 0 ?
 			    eng[i].cp / raw[rout].out : 0, 5, 2);
 			pr_num(raw[rip].ip > 0 ? eng[i].ip / raw[rip].ip : 0,
@@ -1516,10 +1565,12 @@ main(int argc, char *argv[])
 	printf("# esp_bench: cpu %d, best of %d x %.3f s of %s time, MB/s = "
 	    "10^6 inner bytes/s, tunnel mode IPv4\n", cpu, o.rounds, o.secs,
 	    bench_clock == CLOCK_MONOTONIC ? "wall" : "thread CPU");
-	printf("%-22s %5s %-8s %8s %8s %8s %8s  %8s %8s %5s %5s %5s %5s %s\n",
-	    "algorithm", "size", "backend", "out MB/s", "out kpps",
-	    "in MB/s", "in kpps", "raw out", "raw in", "r.out", "r.in",
-	    "o.cp", "i.ip", "raw lib (out/in)");
+	printf("# out: single-writer SA; o.mw: multi-writer SA (the default)"
+	    "\n");
+	printf("%-22s %5s %-8s %8s %8s %8s %8s  %8s %8s %5s %5s %5s %5s "
+	    "%5s %s\n", "algorithm", "size", "backend", "out MB/s",
+	    "out kpps", "in MB/s", "in kpps", "raw out", "raw in", "r.out",
+	    "r.in", "o.mw", "o.cp", "i.ip", "raw lib (out/in)");
 	for (i = 0; i < NALGS; i++) {
 		if (!o.algon[i])
 			continue;

@@ -21,7 +21,9 @@
  * HMAC-SHA-256 transport, ChaCha20-Poly1305 over IPv6, AH, NAT-T, ESN
  * with a 4096-packet window near the 2^32 wrap, NULL encryption with TFC
  * padding, AES-CTR) is made afresh for every input, so a run depends on
- * its input alone.  The input is used twice:
+ * its input alone; every other one is a single-writer SA
+ * (esp_sa_opts.single_writer), whose output must behave the same.  The
+ * input is used twice:
  *
  *  - as a received packet: esp_packet_spi() finds the SA by SPI (or one
  *    is picked by the input's length), esp_input() decrypts.  Invariants:
@@ -116,7 +118,7 @@ need(bool ok, const char *what)
 }
 
 static struct esp_sa *
-mk_sa(const struct fsa *f)
+mk_sa(const struct fsa *f, bool sw)
 {
 	static const uint8_t seed[16] = "esp_fuzz IV seed";
 	struct sad_entry e;
@@ -152,6 +154,7 @@ mk_sa(const struct fsa *f)
 	o.backend = ESP_BACKEND_OPENSSL;
 	o.tfc_pad = f->tfc;
 	o.iv_seed = seed;
+	o.single_writer = sw;
 	need(esp_sa_new(&e, &o, &sa) == 0, "esp_sa_new");
 	sad_entry_clear(&e);
 	if (f->seq != 0) {
@@ -197,7 +200,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int rc, rc2;
 
 	for (i = 0; i < NSA; i++)
-		sa[i] = mk_sa(&fsas[i]);
+		sa[i] = mk_sa(&fsas[i], (i & 1) != 0);
 
 	/* 1. A received packet. */
 	k = size % NSA;
@@ -223,7 +226,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    c.drop_other == 1, "esp_input: not counted once");
 	/* The same packet in place, on a twin in the same state. */
 	if (size <= BUFSZ) {
-		tw = mk_sa(&fsas[k]);
+		tw = mk_sa(&fsas[k], (k & 1) != 0);
 		memcpy(ipbuf, data, size);
 		po = pl = 12345;
 		rc2 = esp_input_inplace(tw, ipbuf, size, &po, &pl);
@@ -281,7 +284,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		need(il > 0 && il <= size, "esp_output: took a non-packet");
 		need(outlen - il <= esp_sa_overhead(sa[k]),
 		    "esp_output: grew beyond esp_sa_overhead()");
-		tw = mk_sa(&fsas[k]);
+		tw = mk_sa(&fsas[k], (k & 1) != 0);
 		rc = esp_input(tw, outbuf, outlen, decbuf, sizeof(decbuf),
 		    &declen);
 		need(rc == 0, "round trip: input refused output");
@@ -392,7 +395,7 @@ main(int argc, char **argv)
 
 	need(argc == 2, "usage: esp_fuzz_corpus DIR");
 	for (i = 0; i < NSA; i++) {
-		sa = mk_sa(&fsas[i]);
+		sa = mk_sa(&fsas[i], false);
 		for (v6 = 0; v6 <= 1; v6++) {
 			if (fsas[i].mode == PFKEY_MODE_TRANSPORT &&
 			    (v6 != 0) != (strchr(fsas[i].dst, ':') != NULL))

@@ -74,6 +74,7 @@
 #ifdef __linux__
 #include <sys/eventfd.h>
 #include <linux/filter.h>
+#include <linux/errqueue.h>
 #include <linux/if_tun.h>
 #endif
 
@@ -139,6 +140,11 @@ enum dp_cnt {
 	C_IN_TRUNC, C_IN_PROTO, C_IN_REPLAY, C_IN_AUTH, C_IN_PAD,
 	C_IN_NEXTHDR, C_IN_EXPIRED, C_IN_OTHER,
 	C_SEND_ERR, C_TUN_WRITE_ERR, C_EVENTS_LOST, C_KEEPALIVE_SENT,
+	C_SEQ_WAIT,
+	/* Sizes (dp_frag.c). */
+	C_TOO_BIG, C_ICMP_FRAG_NEEDED, C_ICMP6_TOO_BIG, C_ICMP_LIMITED,
+	C_FRAGMENTED, C_FRAGMENTS, C_FRAG_FAIL, C_REASM_IN, C_REASM_DONE,
+	C_REASM_DROP, C_PMTU_CHANGES,
 	C__MAX
 };
 
@@ -184,6 +190,18 @@ static const char *const cnt_names[C__MAX] = {
 	[C_TUN_WRITE_ERR] = "tun_write_errors",
 	[C_EVENTS_LOST] = "events_lost",
 	[C_KEEPALIVE_SENT] = "keepalives_sent",
+	[C_SEQ_WAIT] = "seq_wait",
+	[C_TOO_BIG] = "too_big",
+	[C_ICMP_FRAG_NEEDED] = "icmp_frag_needed",
+	[C_ICMP6_TOO_BIG] = "icmp6_too_big",
+	[C_ICMP_LIMITED] = "icmp_limited",
+	[C_FRAGMENTED] = "outer_fragmented",
+	[C_FRAGMENTS] = "fragments_sent",
+	[C_FRAG_FAIL] = "fragment_errors",
+	[C_REASM_IN] = "inner_fragments",
+	[C_REASM_DONE] = "inner_reassembled",
+	[C_REASM_DROP] = "inner_frag_dropped",
+	[C_PMTU_CHANGES] = "pmtu_changes",
 };
 
 /* An engine SA: the libesp SA and what finding it takes. */
@@ -205,6 +223,11 @@ struct dp_sa {
 	atomic_bool	 dead;		/* the engine refuses it */
 	atomic_bool	 no_pktinfo;	/* its source is not local */
 	uint64_t	 accounted;	/* bytes given to the SAD (loop) */
+	struct dp_ovh	 ovh;		/* how it grows packets */
+	/* The path MTU to dst: 0 never asked, 1 unknown (dp_frag.c). */
+	_Atomic uint32_t pmtu;
+	atomic_bool	 pmtu_used;	/* large packets since the last look */
+	struct dp_seq	*seq;		/* numbers reserved in the journal */
 };
 
 /* Where an outgoing packet goes. */
@@ -224,6 +247,7 @@ struct dp_out {
 	 */
 	struct sad_addr		 sadst;
 	uint32_t		 spi;
+	bool			 big;		/* past the path MTU: no GSO */
 };
 
 /* A thread's working state: buffers, counters, its sockets. */
@@ -250,6 +274,8 @@ struct dp_ctx {
 	uint8_t			 sctl[DP_OUTS][DP_CTLLEN];
 	int64_t			 warn_sec;
 	unsigned		 warn_n;
+	/* The packet at hand was reassembled: its largest fragment. */
+	size_t			 fragmax;
 	/* ACQUIREs posted lately (hash of policy, flow, satype -> ms). */
 	uint32_t		 acq_key[DP_ACQ_CACHE];
 	int64_t			 acq_ms[DP_ACQ_CACHE];
@@ -267,6 +293,7 @@ struct dp_held {
 	uint32_t		 policy;
 	int64_t			 since;		/* ms */
 	size_t			 len;
+	size_t			 fragmax;	/* reassembled (dp_ctx) */
 	uint8_t			 data[];
 };
 
@@ -276,7 +303,7 @@ struct dp_holdq {
 	unsigned		 n;
 };
 
-enum dp_evkind { DPE_ACQUIRE, DPE_LIFETIME, DPE_KILL };
+enum dp_evkind { DPE_ACQUIRE, DPE_LIFETIME, DPE_KILL, DPE_SEQ };
 
 struct dp_event {
 	enum dp_evkind		 kind;
@@ -289,7 +316,7 @@ struct dp_event {
 };
 
 /* Results of dp_output(). */
-enum { DPR_DONE, DPR_DROP, DPR_HOLD };
+enum { DPR_DONE, DPR_DROP, DPR_HOLD, DPR_TOO_BIG };
 #define DPF_RETRY		0x1	/* a held packet: no new ACQUIRE */
 
 static struct {
@@ -339,8 +366,17 @@ static struct {
 	int64_t			 next_sync;
 	int64_t			 next_keepalive;
 	uint64_t		 seq_start;	/* $SADBD_DP_SEQ_START */
+
+	/* Sizes: reassembly, ICMP too big, path MTUs (dp_frag.c). */
+	struct dp_reasm		*reasm;
+	struct dp_rate		 icmp_rate;
+	pthread_mutex_t		 pmtulock;	/* the query sockets */
+	int			 pmtufd4;
+	int			 pmtufd6;
+	atomic_bool		 pmtu_stale;	/* a send said EMSGSIZE */
 } dp = {
 	.stopfd = -1, .rawsend4 = -1, .rawsend6 = -1, .evfd = -1,
+	.pmtufd4 = -1, .pmtufd6 = -1,
 };
 
 /* ---------------------------------------------------------------- misc */
@@ -581,10 +617,15 @@ sa_unlink(struct dp_sa *sa)
 static void
 sa_free(struct dp_sa *sa)
 {
+	dp_seq_detach(sa->seq);
 	esp_sa_free(sa->esa);		/* wipes keys and contexts */
 	explicit_bzero(sa, sizeof(*sa));
 	free(sa);
 }
+
+static void sa_dead(struct dp_ctx *, struct dp_sa *);
+static void post_sa(struct dp_ctx *, struct dp_sa *, enum dp_evkind,
+    unsigned);
 
 void
 dp_sa_added(const struct sad_entry *e)
@@ -593,7 +634,7 @@ dp_sa_added(const struct sad_entry *e)
 	struct esp_sa *esa;
 	struct dp_sa *sa, *old;
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
-	int rc;
+	int rc, seqrc;
 
 	if (!dp.on || (e->satype != PFKEY_SATYPE_ESP &&
 	    e->satype != PFKEY_SATYPE_AH) ||
@@ -604,6 +645,12 @@ dp_sa_added(const struct sad_entry *e)
 	opts.backend = (enum esp_backend)dp.conf.backend;
 	/* Inbound packets of one SA may reach several workers. */
 	opts.locked = dp.nw > 1;
+	/*
+	 * With one worker an SA has one sender at a time: the worker, or
+	 * the loop sending held packets with the worker held off (run_held()).
+	 * Its sequence numbers then need no atomic read-modify-write.
+	 */
+	opts.single_writer = dp.nw == 1;
 	if ((rc = esp_sa_new(e, &opts, &esa)) != 0) {
 		log_warnx("%s: %s SA 0x%08x %s->%s not usable by the data "
 		    "plane: %s", __func__, pfkey_satype_name(e->satype),
@@ -621,6 +668,14 @@ dp_sa_added(const struct sad_entry *e)
 		esp_sa_set_oseq(esa, dp.seq_start);
 		esp_sa_set_replay_top(esa, dp.seq_start);
 	}
+	/* Continue from the journal's numbers; reserve the first ones. */
+	if ((seqrc = dp_seq_attach(esa, e, opts.single_writer,
+	    &sa->seq)) < 0) {
+		log_warnx("%s: SA 0x%08x: out of memory", __func__, e->spi);
+		esp_sa_free(esa);
+		free(sa);
+		return;
+	}
 	sa->esa = esa;
 	addr_key(&sa->src, &e->src);
 	addr_key(&sa->dst, &e->dst);
@@ -637,6 +692,10 @@ dp_sa_added(const struct sad_entry *e)
 	}
 	atomic_init(&sa->dead, false);
 	atomic_init(&sa->no_pktinfo, false);
+	/* The path MTU is asked for when a packet needs it. */
+	dp_ovh_init(&sa->ovh, e, esp_sa_headroom(esa), esp_sa_tailroom(esa));
+	atomic_init(&sa->pmtu, 0);
+	atomic_init(&sa->pmtu_used, false);
 
 	dp_wrlock();
 	if ((old = sa_in(&sa->dst, sa->satype, sa->spi)) != NULL)
@@ -651,6 +710,11 @@ dp_sa_added(const struct sad_entry *e)
 	dp_unlock();
 	if (old != NULL)
 		sa_free(old);
+	if (seqrc == 1) {
+		log_warnx("%s: %s SA 0x%08x has no sequence numbers left",
+		    __func__, pfkey_satype_name(e->satype), e->spi);
+		sa_dead(dp.m, sa);
+	}
 	atomic_store(&dp.retry, true);
 	log_debug("%s: %s SA 0x%08x %s->%s (%s backend)", __func__,
 	    pfkey_satype_name(e->satype), e->spi,
@@ -686,10 +750,25 @@ dp_sa_removed(const struct sad_entry *e)
 void
 dp_sa_changed(const struct sad_entry *e)
 {
+	struct esp_lifetimes lt;
 	struct dp_sa *sa;
+	unsigned ev;
 
 	if ((sa = sa_of_entry(e)) == NULL)
 		return;
+	/*
+	 * The byte lifetimes may have changed (UPDATE of a mature SA): the
+	 * engine takes them while the workers send.  Its packet limits are
+	 * none of the SAD's (sadbd sets none).  Limits the counts already
+	 * reach raise their events now: the loop handles them with the
+	 * workers' ones, later (this may run inside the SAD's expiry).
+	 */
+	esp_sa_lifetimes(sa->esa, &lt);
+	lt.soft_bytes = e->soft.bytes;
+	lt.hard_bytes = e->hard.bytes;
+	(void)esp_sa_set_lifetimes(sa->esa, &lt);
+	if ((ev = esp_sa_events(sa->esa)) != 0)
+		post_sa(dp.m, sa, DPE_LIFETIME, ev);
 	dp_wrlock();
 	sa->state = e->state;
 	dp_unlock();
@@ -892,6 +971,7 @@ hold(struct dp_ctx *x, uint32_t policy, const uint8_t *pkt, size_t len)
 	h->policy = policy;
 	h->since = mono_ms();
 	h->len = len;
+	h->fragmax = x->fragmax;
 	memcpy(h->data, pkt, len);
 	*dp.htail = h;
 	dp.htail = &h->next;
@@ -923,6 +1003,7 @@ out_next(struct dp_ctx *x)
 	o->spi = 0;
 	o->src.af = AF_UNSPEC;
 	o->tolen = 0;
+	o->big = false;
 	return (o);
 }
 
@@ -1061,9 +1142,19 @@ send_msgs(struct dp_ctx *x, int fd, size_t n, const size_t *first,
 			k = first[i];
 			if (k < nouts && x->out[k].spi != 0)
 				no_pktinfo(x, &x->out[k]);
-			x->smsg[i].msg_hdr.msg_control = NULL;
-			x->smsg[i].msg_hdr.msg_controllen = 0;
-			continue;
+			/*
+			 * Not a GSO batch: without its UDP_SEGMENT it would
+			 * leave as one datagram.  The next one goes without.
+			 */
+			if (x->smsg[i].msg_hdr.msg_iovlen == 1) {
+				x->smsg[i].msg_hdr.msg_control = NULL;
+				x->smsg[i].msg_hdr.msg_controllen = 0;
+				continue;
+			}
+		} else if (r == -1 && errno == EMSGSIZE) {
+			/* Larger than the route: ask for its MTU again. */
+			atomic_store(&dp.pmtu_stale, true);
+			dp_warn(x, "%s: %s", __func__, strerror(errno));
 		} else if (r == -1)
 			dp_warn(x, "%s: %s", __func__, strerror(errno));
 		/* Drop this message and go on with the next. */
@@ -1119,8 +1210,9 @@ send_net(struct dp_ctx *x, size_t from, size_t to)
 		 * UDP GSO: datagrams of one size to one destination (the
 		 * last may be shorter) leave in one send.
 		 */
-		if (gso) {
+		if (gso && !x->out[i].big) {
 			while (j < to && j - i < DP_GSO_SEGS &&
+			    !x->out[j].big &&
 			    bytes + x->out[j].len <= DP_GSO_BYTES &&
 			    x->out[j].len <= x->out[i].len &&
 			    x->out[j - 1].len == x->out[i].len &&
@@ -1439,6 +1531,200 @@ plan(struct dp_ctx *x, const uint8_t *pkt, size_t len, int flags,
 	p->what = p->n > 0 ? DPP_PROTECT : DPP_BYPASS;
 }
 
+/* --------------------------------------------------------------- sizes */
+
+/*
+ * Packets larger than the path (sadbd(8), MTU).  How much each SA adds
+ * is known (dp_ovh); the path MTU is the kernel's, asked through a
+ * connected datagram socket when a packet first needs it and again each
+ * second while large packets flow (which picks up what ICMP taught the
+ * kernel).  An inner packet that must not be fragmented and does not
+ * fit is dropped, and its sender told the inner MTU by an ICMP error
+ * written into the TUN device; one that may be fragmented is protected
+ * whole and the outer packet cut: by the kernel behind a UDP socket,
+ * here for a raw one (the kernel does not cut packets whose header the
+ * sender wrote).
+ */
+
+/*
+ * ICMP errors a second and at once: the long-standing defaults of Linux's
+ * global ICMP limit (which Linux does not apply to these).
+ */
+#define DP_ICMP_PPS		1000
+#define DP_ICMP_BURST		50
+/* Pieces a reassembled datagram is cut into again, at most. */
+#define DP_MAXPIECES		160
+#define DP_IP4_MAXHDR		60
+
+/* Outputs one packet of len bytes may take (with -R: its fragments). */
+static size_t
+out_need(size_t len)
+{
+	return (dp.conf.raw ? dp_frag_room(len) : 1);
+}
+
+/* The path MTU to an SA's peer (0: unknown), asked now if never before. */
+static size_t
+sa_pmtu(struct dp_sa *sa)
+{
+	uint32_t m = atomic_load_explicit(&sa->pmtu, memory_order_relaxed);
+
+	if (m == 0) {
+		(void)pthread_mutex_lock(&dp.pmtulock);
+		m = dp_pmtu_query(sa->dst.af == AF_INET ? dp.pmtufd4 :
+		    dp.pmtufd6, &sa->dst);
+		(void)pthread_mutex_unlock(&dp.pmtulock);
+		if (m < DP_IP4_MINMTU)
+			m = 1;
+		atomic_store_explicit(&sa->pmtu, m, memory_order_relaxed);
+	}
+	return (m > 1 ? m : 0);
+}
+
+/*
+ * Where an ICMP error about an inner packet comes from.  Not from a
+ * local address: written into the TUN device, it arrives from outside,
+ * and the kernel drops packets from its own addresses as martians.  The
+ * peer's end of the (first) tunnel when it is of the inner family, as
+ * the next hop that cannot take the packet; otherwise (transport mode,
+ * an IPv6 tunnel over IPv4 or the reverse) the address the packet was
+ * for.
+ */
+static void
+icmp_source(const struct dp_plan *p, const uint8_t *pkt,
+    struct sad_addr *src)
+{
+	struct sad_addr s, d;
+	size_t i;
+
+	pkt_addrs(pkt, &s, &d);
+	*src = d;
+	for (i = 0; i < p->n; i++)
+		if (p->chain[i]->mode == PFKEY_MODE_TUNNEL) {
+			if (p->chain[i]->dst.af == s.af)
+				addr_key(src, &p->chain[i]->dst);
+			break;
+		}
+}
+
+/* Tell the sender of pkt its MTU: an ICMP error into the TUN device. */
+static void
+too_big(struct dp_ctx *x, const struct dp_plan *p, const uint8_t *pkt,
+    size_t len, size_t mtu)
+{
+	struct sad_addr src;
+	struct dp_out *o;
+	size_t n;
+
+	CNT(x, C_TOO_BIG);
+	icmp_source(p, pkt, &src);
+	o = out_next(x);
+	n = dp_icmp_too_big(o->slot + DP_HEAD, DP_SLOT - DP_HEAD, pkt, len,
+	    &src, (uint32_t)mtu);
+	if (n == 0)
+		return;			/* no error about this one */
+	if (!dp_rate_take(&dp.icmp_rate, mono_ms())) {
+		CNT(x, C_ICMP_LIMITED);
+		return;
+	}
+	o->kind = DPO_TUN;
+	o->data = o->slot + DP_HEAD;
+	o->len = n;
+	x->nout++;
+	CNT(x, (pkt[0] >> 4) == 4 ? C_ICMP_FRAG_NEEDED : C_ICMP6_TOO_BIG);
+}
+
+/*
+ * Before protecting: DPR_DONE, or DPR_TOO_BIG when the packet may not
+ * go (its sender is told).  Must have room for one more output.
+ */
+static int
+size_check(struct dp_ctx *x, const struct dp_plan *p, const uint8_t *pkt,
+    size_t len)
+{
+	const struct dp_ovh *c[SPD_MAXREQ];
+	struct dp_sa *last = p->chain[p->n - 1];
+	size_t i, wire, report, pmtu;
+	int d;
+
+	for (i = 0; i < p->n; i++)
+		c[i] = &p->chain[i]->ovh;
+	pmtu = sa_pmtu(last);
+	d = dp_mtu_decide(pkt, len, c, p->n, last->udp || !dp.conf.raw, pmtu,
+	    x->fragmax != 0, &wire, &report);
+	/* Large packets: the path MTU is worth a look each second. */
+	if (wire >= (last->dst.af == AF_INET ? 576 : DP_IP6_MINMTU) &&
+	    !atomic_load_explicit(&last->pmtu_used, memory_order_relaxed))
+		atomic_store_explicit(&last->pmtu_used, true,
+		    memory_order_relaxed);
+	if (d != DP_MTU_TOO_BIG)
+		return (DPR_DONE);
+	too_big(x, p, pkt, len, report);
+	return (DPR_TOO_BIG);
+}
+
+/*
+ * Cut the raw packet of output o, the last one queued, into fragments
+ * of at most mtu bytes, queued after it (dropped if there is no room).
+ */
+static void
+frag_out(struct dp_ctx *x, struct dp_out *o, size_t mtu)
+{
+	uint8_t *bufs[DP_OUTS], *first = o->data;
+	size_t lens[DP_OUTS], room = DP_OUTS - x->nout, k;
+	struct dp_out *f;
+	int n;
+
+	for (k = 0; k < room; k++)
+		bufs[k] = x->outmem + (x->nout + k) * DP_SLOT + DP_HEAD;
+	if (o->kind == DPO_RAW4)
+		n = dp_frag4(o->data, o->len, mtu, (uint16_t)arc4random(),
+		    bufs, DP_SLOT - DP_HEAD, room, lens);
+	else
+		n = dp_frag6(o->data, o->len, mtu, arc4random(), bufs,
+		    DP_SLOT - DP_HEAD, room, lens, &first);
+	if (n < 2) {
+		CNT(x, C_FRAG_FAIL);
+		x->nout--;
+		return;
+	}
+	o->data = first;
+	o->len = lens[0];
+	for (k = 1; k < (size_t)n; k++) {
+		f = &x->out[x->nout];
+		*f = *o;
+		f->slot = x->outmem + x->nout * DP_SLOT;
+		f->data = bufs[k - 1];
+		f->len = lens[k];
+		x->nout++;
+	}
+	CNT(x, C_FRAGMENTED);
+	cnt_add(x, C_FRAGMENTS, (uint64_t)n);
+}
+
+/*
+ * After protecting: a packet larger than the path is cut, by the kernel
+ * (a UDP socket, the datagram kept out of GSO batches) or here (raw).
+ */
+static void
+size_out(struct dp_ctx *x, struct dp_out *o, struct dp_sa *sa)
+{
+	size_t pmtu = sa_pmtu(sa), wire = o->len;
+
+	if (o->kind == DPO_UDP4)
+		wire += 20 + 8;
+	else if (o->kind == DPO_UDP6)
+		wire += 40 + 8;
+	if (pmtu == 0 || wire <= pmtu)
+		return;
+	if (o->kind == DPO_RAW4 || o->kind == DPO_RAW6) {
+		frag_out(x, o, pmtu);
+		return;
+	}
+	o->big = true;
+	CNT(x, C_FRAGMENTED);
+}
+
 /*
  * Carry out a plan for one packet.  Must hold the read lock (or be the
  * event loop) and have room for one more output.
@@ -1451,7 +1737,7 @@ apply(struct dp_ctx *x, const struct dp_plan *p, const uint8_t *pkt,
 	const uint8_t *cur;
 	uint8_t *dst;
 	size_t i, curlen, olen = 0, espoff = 0;
-	int rc;
+	int rc, sq;
 
 	switch (p->what) {
 	case DPP_DROP:
@@ -1466,12 +1752,25 @@ apply(struct dp_ctx *x, const struct dp_plan *p, const uint8_t *pkt,
 	case DPP_PROTECT:
 		break;
 	}
+	if ((rc = size_check(x, p, pkt, len)) != DPR_DONE)
+		return (rc);
 	cur = pkt;
 	curlen = len;
 	o = out_next(x);
 	for (i = 0; i < p->n; i++) {
 		dst = i + 1 == p->n ? o->slot + DP_HEAD :
 		    x->stage + (i % 2) * DP_SLOT + DP_HEAD;
+		/* Only numbers the journal holds (dp_seq.c). */
+		if ((sq = dp_seq_take(p->chain[i]->seq)) != DP_SEQ_OK) {
+			if (sq & DP_SEQ_ASK)
+				post_sa(x, p->chain[i], DPE_SEQ, 0);
+			if (sq & DP_SEQ_WAIT) {
+				CNT(x, C_SEQ_WAIT);
+				/* A held packet waits on; others go. */
+				return ((flags & DPF_RETRY) ? DPR_HOLD :
+				    DPR_DROP);
+			}
+		}
 		rc = esp_output(p->chain[i]->esa, cur, curlen, dst,
 		    DP_SLOT - DP_HEAD, &olen, &espoff);
 		touch(x, p->chain[i]);
@@ -1488,6 +1787,8 @@ apply(struct dp_ctx *x, const struct dp_plan *p, const uint8_t *pkt,
 		curlen = olen;
 	}
 	emit(x, o, p->chain[p->n - 1], olen, espoff);
+	if (x->nout > 0 && o == &x->out[x->nout - 1])
+		size_out(x, o, p->chain[p->n - 1]);
 	return (DPR_DONE);
 }
 
@@ -1499,6 +1800,113 @@ dp_output(struct dp_ctx *x, const uint8_t *pkt, size_t len, int flags)
 
 	plan(x, pkt, len, flags, &p);
 	return (apply(x, &p, pkt, len, flags));
+}
+
+/*
+ * A datagram reassembled from the host's fragments, the largest of them
+ * fragmax bytes.  Transport mode protects it whole (it cannot carry
+ * fragments, RFC 4301 7), and the outer packet is fragmented.  Through
+ * a tunnel, or unprotected, it leaves in pieces no larger than it came,
+ * each protected on its own, as Linux sends on what its connection
+ * tracking reassembled: the far end has nothing larger to deliver than
+ * the host sent (an IPv6 router could not cut it).  Holds the read lock
+ * (worker) or is the event loop.
+ */
+static int
+output_reasm(struct dp_ctx *x, const uint8_t *pkt, size_t len,
+    size_t fragmax, int flags, bool worker)
+{
+	struct dp_plan p;
+	uint8_t *mem, *first, *bufs[DP_MAXPIECES];
+	size_t lens[DP_MAXPIECES + 1], i, hl, chunk, npc, cap, total;
+	int n, rc = DPR_DONE;
+
+	plan(x, pkt, len, flags, &p);
+	if (len <= fragmax || (p.what != DPP_BYPASS &&
+	    (p.what != DPP_PROTECT || p.chain[0]->mode != PFKEY_MODE_TUNNEL))) {
+		x->fragmax = fragmax;
+		rc = apply(x, &p, pkt, len, flags);
+		x->fragmax = 0;
+		return (rc);
+	}
+	hl = (pkt[0] >> 4) == 4 ? DP_IP4_MAXHDR : dp_ip6_unfrag(pkt, len,
+	    NULL) + 8;
+	chunk = fragmax > hl + 8 ? (fragmax - hl) & ~(size_t)7 : 0;
+	npc = chunk == 0 ? 0 : len / chunk + 2;
+	cap = fragmax + 8;
+	if (npc == 0 || npc > DP_MAXPIECES ||
+	    (mem = malloc(8 + len + npc * cap)) == NULL) {
+		CNT(x, C_FRAG_FAIL);
+		return (DPR_DROP);
+	}
+	total = 8 + len + npc * cap;
+	memcpy(mem + 8, pkt, len);
+	for (i = 0; i < npc; i++)
+		bufs[i] = mem + 8 + len + i * cap;
+	first = mem + 8;
+	if ((pkt[0] >> 4) == 4) {
+		mem[8 + 6] &= 0xbf;		/* DF: cut it was */
+		n = dp_frag4(mem + 8, len, fragmax, (uint16_t)arc4random(),
+		    bufs, cap, npc, lens);
+	} else
+		n = dp_frag6(mem + 8, len, fragmax, arc4random(), bufs, cap,
+		    npc, lens, &first);
+	if (n < 2) {
+		CNT(x, C_FRAG_FAIL);
+		rc = DPR_DROP;
+		goto out;
+	}
+	for (i = 0; i < (size_t)n; i++) {
+		if (x->nout + out_need(lens[i]) > DP_OUTS) {
+			if (worker) {
+				/* No SA pointer outlives the lock. */
+				touched_events(x);
+				rdunlock();
+				flush_outs(x);
+				rdlock();
+				plan(x, first, lens[0], flags | DPF_RETRY, &p);
+			} else
+				flush_outs(x);
+		}
+		(void)apply(x, &p, i == 0 ? first : bufs[i - 1], lens[i],
+		    flags);
+	}
+out:
+	explicit_bzero(mem, total);
+	free(mem);
+	return (rc);
+}
+
+/*
+ * A whole packet from the TUN device.  A fragment waits for the rest of
+ * its datagram, which is then looked up as one packet, with its ports
+ * (output_reasm()).  Holds the read lock.
+ */
+static void
+tun_one(struct dp_ctx *x, const uint8_t *buf, size_t len)
+{
+	struct dp_reasm_out r;
+	int rc;
+
+	if (!dp_is_fragment(buf, len)) {
+		(void)dp_output(x, buf, len, 0);
+		return;
+	}
+	CNT(x, C_REASM_IN);
+	rc = dp_reasm_add(dp.reasm, buf, len, mono_ms(), &r);
+	cnt_add(x, C_REASM_DROP, r.dropped + (rc == DP_REASM_DROP));
+	if (rc != DP_REASM_DONE)
+		return;
+	CNT(x, C_REASM_DONE);
+	if (x->nout + out_need(r.len) > DP_OUTS) {
+		/* No SA pointer outlives the lock. */
+		touched_events(x);
+		rdunlock();
+		flush_outs(x);
+		rdlock();
+	}
+	(void)output_reasm(x, r.buf + r.off, r.len, r.maxfrag, 0, true);
+	dp_reasm_release(&r);
 }
 
 /*
@@ -1518,7 +1926,7 @@ tun_packet(struct dp_ctx *x, uint8_t *buf, size_t len)
 	if (!dp.vnet) {
 		CNT(x, C_TUN_IN);
 		cnt_add(x, C_TUN_IN_BYTES, len);
-		(void)dp_output(x, buf, len, 0);
+		tun_one(x, buf, len);
 		return;
 	}
 	if (len < DP_VNET_HDRLEN) {
@@ -1538,7 +1946,7 @@ tun_packet(struct dp_ctx *x, uint8_t *buf, size_t len)
 			CNT(x, C_NOT_IP);
 			return;
 		}
-		(void)dp_output(x, buf, len, 0);
+		tun_one(x, buf, len);
 		return;
 	case DP_VNET_GSO_TCPV4:
 	case DP_VNET_GSO_TCPV6:
@@ -1553,7 +1961,11 @@ tun_packet(struct dp_ctx *x, uint8_t *buf, size_t len)
 			off = dp_tso_seg(&t, buf, i, &slen);
 			if (i == 0)
 				plan(x, buf + off, slen, 0, &p);
-			(void)apply(x, &p, buf + off, slen, 0);
+			/* Too big: the sender was told once; the rest go. */
+			if (apply(x, &p, buf + off, slen, 0) == DPR_TOO_BIG) {
+				cnt_add(x, C_TOO_BIG, (uint64_t)nseg - i - 1);
+				break;
+			}
 		}
 		return;
 	default:
@@ -1567,8 +1979,8 @@ static size_t
 tun_need(const uint8_t *buf, size_t len)
 {
 	if (dp.vnet && len >= DP_VNET_HDRLEN && buf[1] != DP_VNET_GSO_NONE)
-		return (DP_MAXSEG);
-	return (1);
+		return (dp.conf.raw ? 2 * DP_MAXSEG : DP_MAXSEG);
+	return (out_need(len));
 }
 
 static void
@@ -1872,7 +2284,9 @@ udp_payload(struct dp_ctx *x, uint8_t *buf, size_t plen,
 		return;
 	}
 	if (plen >= 4 && get32(p) == 0) {
-		CNT(x, C_IKE);			/* non-ESP marker: IKE's */
+		/* Non-ESP marker: IKE's, for the relay (-K) if there is one. */
+		if (!relay_deliver(src, sport, dst, p, plen))
+			CNT(x, C_IKE);
 		return;
 	}
 	if (plen < 8) {
@@ -1973,6 +2387,49 @@ udp_batch(struct dp_ctx *x, int fd, int af)
 		rdunlock();
 		flush_outs(x);
 	}
+}
+
+/*
+ * The ICMP errors about our ESP and AH that an IPv6 raw socket queued
+ * (IPV6_RECVERR, without which it takes no Packet Too Big to heart):
+ * read them, and when one says Packet Too Big let the event loop ask
+ * for the path MTUs again.
+ */
+static void
+raw_errors(int fd)
+{
+#ifdef __linux__
+	uint8_t buf[64], ctl[256];
+	struct sock_extended_err ee;
+	struct cmsghdr *cm;
+	struct msghdr mh;
+	struct iovec iov;
+	int n;
+
+	for (n = 0; n < DP_BATCH; n++) {
+		memset(&mh, 0, sizeof(mh));
+		iov.iov_base = buf;
+		iov.iov_len = sizeof(buf);
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = ctl;
+		mh.msg_controllen = sizeof(ctl);
+		if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) == -1)
+			break;
+		for (cm = CMSG_FIRSTHDR(&mh); cm != NULL;
+		    cm = CMSG_NXTHDR(&mh, cm))
+			if (cm->cmsg_level == IPPROTO_IPV6 &&
+			    cm->cmsg_type == IPV6_RECVERR &&
+			    cm->cmsg_len >= CMSG_LEN(sizeof(ee))) {
+				memcpy(&ee, CMSG_DATA(cm), sizeof(ee));
+				if (ee.ee_origin == SO_EE_ORIGIN_ICMP6 &&
+				    ee.ee_type == 2)
+					atomic_store(&dp.pmtu_stale, true);
+			}
+	}
+#else
+	(void)fd;
+#endif
 }
 
 /* ESP or AH from a raw socket (idx: ESP4 AH4 ESP6 AH6). */
@@ -2092,6 +2549,8 @@ worker_main(void *arg)
 				udp_batch(x, x->udp6, AF_INET6);
 				break;
 			default:
+				if (pfd[i].revents & POLLERR)
+					raw_errors(pfd[i].fd);
 				raw_batch(x, what[i] - 3);
 				break;
 			}
@@ -2187,6 +2646,7 @@ run_events(void)
 {
 	struct dp_event *evs = dp.evcopy, *ev;
 	const struct spd_entry *sp;
+	struct dp_sa *sa;
 	size_t n, i;
 	uint64_t v;
 
@@ -2226,6 +2686,10 @@ run_events(void)
 			    pfkey_satype_name(ev->satype), ev->spi);
 			sync_one(&ev->dst, ev->satype, ev->spi, true);
 			break;
+		case DPE_SEQ:
+			if ((sa = sa_in(&ev->dst, ev->satype, ev->spi)) != NULL)
+				dp_seq_reserve(sa->seq);
+			break;
 		}
 	}
 }
@@ -2252,11 +2716,21 @@ run_held(int64_t now, bool retry)
 		else if (!retry)
 			rc = DPR_HOLD;
 		else {
-			/* The loop is the writer: no lock to read. */
-			if (x->nout + 1 > DP_OUTS)
+			/*
+			 * The loop is the writer: no lock to read.  With one
+			 * worker the SAs are single-writer: keep it out while
+			 * the loop sends on them.
+			 */
+			if (x->nout + out_need(h->len) > DP_OUTS)
 				flush_outs(x);
-			rc = dp_output(x, h->data, h->len, DPF_RETRY);
+			if (dp.nw == 1)
+				dp_wrlock();
+			rc = h->fragmax != 0 ? output_reasm(x, h->data,
+			    h->len, h->fragmax, DPF_RETRY, false) :
+			    dp_output(x, h->data, h->len, DPF_RETRY);
 			touched_events(x);
+			if (dp.nw == 1)
+				dp_unlock();
 			if (rc == DPR_DONE)
 				CNT(x, C_HOLD_SENT);
 		}
@@ -2346,6 +2820,93 @@ send_keepalives(void)
 	}
 }
 
+/*
+ * The sequence numbers' sweep (dp_seq.c).  With one worker the engine's
+ * replay windows have no lock of their own: read them with the workers
+ * held off.
+ */
+static void
+seq_sweep(bool journal)
+{
+	if (dp.nw == 1)
+		dp_wrlock();
+	dp_seq_sweep(journal);
+	if (dp.nw == 1)
+		dp_unlock();
+}
+
+void
+dp_committed(void)
+{
+	/* Held packets that waited for their numbers go now. */
+	if (dp.on && dp_seq_publish())
+		atomic_store(&dp.retry, true);
+}
+
+void
+dp_show_prepare(const struct sad_entry *e)
+{
+	struct dp_sa *sa;
+
+	if (!dp.on)
+		return;
+	if (e == NULL) {
+		seq_sweep(false);
+		return;
+	}
+	if ((sa = sa_of_entry(e)) == NULL)
+		return;
+	if (dp.nw == 1)
+		dp_wrlock();
+	dp_seq_refresh(sa->seq);
+	if (dp.nw == 1)
+		dp_unlock();
+}
+
+void
+dp_sa_show(struct sad_entry *e)
+{
+	struct dp_sa *sa;
+
+	if ((sa = sa_of_entry(e)) != NULL && (e->has & SAD_HAS_SEQ))
+		e->seq = dp_seq_shown(sa->seq);
+}
+
+/*
+ * The path MTUs of the SAs that sent large packets in the last second
+ * (all: of every SA asked before), as the kernel knows them now.  The
+ * loop is the only writer of the SA table: no lock to walk it.
+ */
+static void
+pmtu_refresh(bool all)
+{
+	char a[INET6_ADDRSTRLEN];
+	struct dp_sa *sa;
+	uint32_t m, old;
+	size_t b;
+
+	for (b = 0; b < dp.nbuckets; b++)
+		for (sa = dp.inh[b]; sa != NULL; sa = sa->in_next) {
+			old = atomic_load(&sa->pmtu);
+			if (!atomic_exchange(&sa->pmtu_used, false) &&
+			    !(all && old != 0))
+				continue;
+			(void)pthread_mutex_lock(&dp.pmtulock);
+			m = dp_pmtu_query(sa->dst.af == AF_INET ? dp.pmtufd4 :
+			    dp.pmtufd6, &sa->dst);
+			(void)pthread_mutex_unlock(&dp.pmtulock);
+			if (m < DP_IP4_MINMTU)
+				m = 1;
+			if (m == old)
+				continue;
+			atomic_store(&sa->pmtu, m);
+			if (old > 1)
+				CNT(dp.m, C_PMTU_CHANGES);
+			log_debug("%s: path MTU to %s: %u (was %u)", __func__,
+			    addr_str(&sa->dst, a, sizeof(a)), m, old);
+		}
+}
+
 void
 dp_run(void)
 {
@@ -2364,7 +2925,9 @@ dp_run(void)
 	if (held)
 		run_held(now, retry);
 	if (now >= dp.next_sync) {
+		pmtu_refresh(atomic_exchange(&dp.pmtu_stale, false));
 		dp_sync_all();
+		seq_sweep(true);
 		dp.next_sync = now + DP_SYNC_MS;
 	}
 	if (now >= dp.next_keepalive) {
@@ -2393,6 +2956,9 @@ dp_timeout_ms(void)
 	(void)pthread_mutex_lock(&dp.holdlock);
 	if (dp.hhead != NULL && dp.hhead->since + DP_HOLD_MS - now < t)
 		t = dp.hhead->since + DP_HOLD_MS - now;
+	/* Held packets whose sequence numbers became usable: at once. */
+	if (dp.hhead != NULL && atomic_load(&dp.retry))
+		t = 0;
 	(void)pthread_mutex_unlock(&dp.holdlock);
 	return (t < 0 ? 0 : (int)t);
 }
@@ -2445,6 +3011,8 @@ dp_log_stats(void)
 	}
 	if (used > 0)
 		log_info("dataplane: %s", line);
+	dp_seq_log();
+	relay_log_stats();
 	for (i = 0; i < dp.nbuckets; i++)
 		for (s = dp.inh[i]; s != NULL; s = s->in_next) {
 			esp_sa_counters(s->esa, &ec);
@@ -2620,11 +3188,32 @@ raw_open(int af, int proto)
 		if (af == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
 		    IPV6_HDRINCL, &on, sizeof(on)) == -1)
 			fatal("%s: IPV6_HDRINCL", __func__);
-		sock_mark(fd, "raw");
-	} else if (af == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
-	    IPV6_RECVPKTINFO, &on, sizeof(on)) == -1)
-		fatal("%s: IPV6_RECVPKTINFO", __func__);
+	} else if (af == AF_INET6 && (setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_RECVPKTINFO, &on, sizeof(on)) == -1 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &on,
+	    sizeof(on)) == -1))
+		fatal("%s: IPV6_RECVPKTINFO, IPV6_RECVERR", __func__);
+	/*
+	 * The receiving ones too: an ICMP error about our ESP updates the
+	 * path MTU of the route the socket's mark selects (the sends').
+	 */
+	sock_mark(fd, "raw");
 	sock_bufs(fd);
+	return (fd);
+}
+
+/* A datagram socket that asks the kernel for path MTUs; -1 if no family. */
+static int
+pmtu_open(int af)
+{
+	int fd;
+
+	if ((fd = socket(af, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP)) == -1) {
+		if (errno == EAFNOSUPPORT)
+			return (-1);
+		fatal("%s: socket", __func__);
+	}
+	sock_mark(fd, "path MTU");
 	return (fd);
 }
 
@@ -2783,8 +3372,9 @@ dp_start(const struct dp_conf *conf, struct sad *sad, struct spd *spd)
 	struct sad_entry *e;
 	const char *env;
 	char *end;
+	unsigned long v;
 	long ncpu;
-	unsigned i;
+	unsigned i, pps;
 	int rc;
 
 	dp.conf = *conf;
@@ -2815,6 +3405,23 @@ dp_start(const struct dp_conf *conf, struct sad *sad, struct spd *spd)
 	}
 	atomic_init(&dp.stop, false);
 	atomic_init(&dp.retry, false);
+	dp_seq_init();
+	/* Tests: ICMP too-big messages a second (0: none at all). */
+	pps = DP_ICMP_PPS;
+	if ((env = getenv("SADBD_DP_ICMP_PPS")) != NULL && *env != '\0') {
+		errno = 0;
+		v = strtoul(env, &end, 10);
+		if (*end != '\0' || errno != 0 || v > 1000000)
+			fatalx("%s: SADBD_DP_ICMP_PPS=%s: not a rate", __func__,
+			    env);
+		pps = (unsigned)v;
+	}
+	dp_rate_init(&dp.icmp_rate, pps, pps < DP_ICMP_BURST ? pps :
+	    DP_ICMP_BURST);
+	if ((dp.reasm = dp_reasm_new()) == NULL)
+		fatal("%s: reassembly table", __func__);
+	(void)pthread_mutex_init(&dp.pmtulock, NULL);
+	atomic_init(&dp.pmtu_stale, false);
 
 	/* Writers (the event loop) must not starve behind busy workers. */
 	(void)pthread_rwlockattr_init(&ra);
@@ -2839,6 +3446,8 @@ dp_start(const struct dp_conf *conf, struct sad *sad, struct spd *spd)
 		dp.rawsend4 = raw_open(AF_INET, IPPROTO_RAW);
 		dp.rawsend6 = raw_open(AF_INET6, IPPROTO_RAW);
 	}
+	dp.pmtufd4 = pmtu_open(AF_INET);
+	dp.pmtufd6 = pmtu_open(AF_INET6);
 	if ((dp.w = calloc(dp.nw, sizeof(*dp.w))) == NULL ||
 	    (dp.m = calloc(1, sizeof(*dp.m))) == NULL)
 		fatal("%s: calloc", __func__);
@@ -2853,6 +3462,11 @@ dp_start(const struct dp_conf *conf, struct sad *sad, struct spd *spd)
 	ctx_init(dp.m, UINT_MAX, false);
 	dp.m->udp4 = dp.w[0].x.udp4;
 	dp.m->udp6 = dp.w[0].x.udp6;
+	/* A held packet too big is answered into the TUN device. */
+	dp.m->tunfd = dp.tunq[0];
+	if (dp.conf.relay != NULL)
+		relay_start(dp.conf.relay, dp.conf.port, dp.m->udp4,
+		    dp.m->udp6);
 	dp.on = true;
 
 	/* The SAs the journal brought back. */
@@ -2862,6 +3476,10 @@ dp_start(const struct dp_conf *conf, struct sad *sad, struct spd *spd)
 	atomic_store(&dp.retry, false);
 	dp.next_sync = mono_ms() + DP_SYNC_MS;
 	dp.next_keepalive = mono_ms() + dp_keepalive_ms();
+	/* Their first reservations durable before any packet flows. */
+	if (server_commit() != 0)
+		log_warnx("%s: journal commit failed: the restored SAs send "
+		    "once it succeeds", __func__);
 
 	/* Signals are for the event loop. */
 	sigfillset(&all);
@@ -2899,7 +3517,10 @@ dp_stop(void)
 	for (i = 0; i < dp.nw; i++)
 		if (dp.w[i].started)
 			(void)pthread_join(dp.w[i].thr, NULL);
+	relay_stop();
 	dp_log_stats();
+	/* The windows' exact tops, for a clean restart. */
+	dp_seq_final();
 	dp_flush(0);
 	dp.on = false;
 	while ((h = dp.hhead) != NULL) {
@@ -2928,6 +3549,14 @@ dp_stop(void)
 		close(dp.rawsend4);
 	if (dp.rawsend6 != -1)
 		close(dp.rawsend6);
+	if (dp.pmtufd4 != -1)
+		close(dp.pmtufd4);
+	if (dp.pmtufd6 != -1)
+		close(dp.pmtufd6);
+	dp_reasm_free(dp.reasm);
+	dp.reasm = NULL;
+	dp_rate_destroy(&dp.icmp_rate);
+	(void)pthread_mutex_destroy(&dp.pmtulock);
 	close(dp.evfd);
 	close(dp.stopfd);
 	free(dp.tunq);

@@ -38,7 +38,10 @@
  * Record (8 + L bytes, so records stay 8-byte aligned):
  *   0  4  L, length of the message (a multiple of 8, 16 <= L <= 524280)
  *   4  4  CRC-32C of bytes 0-3 followed by the L message bytes
- *   8  L  one PF_KEY v2 message in the header's dialect
+ *   8  L  one PF_KEY v2 message in the header's dialect, or (first byte
+ *	   0, where a PF_KEY message has its version) a record of the
+ *	   sequence numbers of an SA (journal_seq.c); an older sadbd
+ *	   refuses such a record rather than skipping it
  *
  * This module never logs: failures are returned, and journal_error()
  * describes the last one (file, offset, system error) for the caller's log.
@@ -124,6 +127,8 @@ struct journal {
 	pid_t			 child;		/* compaction, or -1 */
 	uint64_t		 childsnap;	/* the snapshot it writes */
 	int			 childpipe;	/* its failure text */
+
+	struct jseq		*seq;		/* SAs' sequence numbers */
 };
 
 /* What a reader found in one file. */
@@ -498,6 +503,27 @@ rec_append(struct jbuf *jb, enum pfkey_dialect d, uint8_t type,
 	return (0);
 }
 
+/* Frame a record that is not a PF_KEY message (journal_seq.c). */
+static int
+rec_append_raw(struct jbuf *jb, const void *msg, size_t len)
+{
+	uint8_t *rec;
+	uint32_t crc;
+
+	if (jbuf_reserve(jb, J_RECHDR + len) == -1) {
+		jerr("journal buffer: out of memory");
+		return (SAD_ERR_NOMEM);
+	}
+	rec = jb->p + jb->len;
+	put32le(rec, (uint32_t)len);
+	memcpy(rec + J_RECHDR, msg, len);
+	crc = crc32c(0, rec, 4);
+	crc = crc32c(crc, rec + J_RECHDR, len);
+	put32le(rec + 4, crc);
+	jb->len += J_RECHDR + len;
+	return (0);
+}
+
 static int
 fill_sa_put(struct pfkey_buf *b, const void *arg)
 {
@@ -569,16 +595,87 @@ journal_sa_put(struct journal *j, const struct sad_entry *e)
 int
 journal_sa_del(struct journal *j, const struct sad_entry *e)
 {
+	int rc;
+
 	if (e == NULL)
 		return (SAD_ERR_INVAL);
-	return (j_append(j, PFKEY_MSG_DELETE, e->satype, e->pid, fill_sa_del,
-	    e));
+	rc = j_append(j, PFKEY_MSG_DELETE, e->satype, e->pid, fill_sa_del, e);
+	/* Its sequence numbers go with it, as replay will drop them. */
+	if (rc == 0)
+		jseq_del(j->seq, &e->dst, e->satype, e->spi);
+	return (rc);
 }
 
 int
 journal_sa_flush(struct journal *j, uint8_t satype)
 {
-	return (j_append(j, PFKEY_MSG_FLUSH, satype, 0, NULL, NULL));
+	int rc;
+
+	if ((rc = j_append(j, PFKEY_MSG_FLUSH, satype, 0, NULL, NULL)) == 0)
+		jseq_flush(j->seq, satype);
+	return (rc);
+}
+
+/*
+ * Append a record of an SA's sequence numbers; the table then holds the
+ * larger of what it had and `v', which the record carries.  Nothing is
+ * appended when that changes nothing.  On failure the table is as it was
+ * (a record may have been appended: a harmless repetition).
+ */
+int
+journal_seq_put(struct journal *j, const struct sad_addr *dst,
+    uint8_t satype, uint32_t spi, const struct jseq_val *v)
+{
+	uint8_t rec[JSEQ_RECLEN];
+	struct jseq_val cur, now;
+	int rc;
+
+	if (j == NULL || dst == NULL || v == NULL)
+		return (SAD_ERR_INVAL);
+	if (j->sync == JOURNAL_SYNC_OFF)
+		return (0);
+	if (!j->ready) {
+		jerr("journal: append before journal_replay()");
+		return (SAD_ERR_STATE);
+	}
+	now = *v;
+	if (jseq_get(j->seq, dst, satype, spi, &cur)) {
+		if (cur.out >= now.out && cur.in >= now.in)
+			return (0);
+		if (cur.out > now.out)
+			now.out = cur.out;
+		if (cur.in > now.in)
+			now.in = cur.in;
+	}
+	if ((rc = jseq_encode(rec, dst, satype, spi, &now)) != 0) {
+		jerr("cannot journal the sequence numbers of SA 0x%08x: %s",
+		    spi, sad_strerror(rc));
+		return (rc);
+	}
+	/* The record first: the table never runs ahead of the journal. */
+	if ((rc = rec_append_raw(&j->pend, rec, sizeof(rec))) != 0)
+		return (rc);
+	if ((rc = jseq_set(j->seq, dst, satype, spi, &now, NULL)) != 0) {
+		jerr("journal: sequence numbers of SA 0x%08x: %s", spi,
+		    sad_strerror(rc));
+		return (rc);
+	}
+	return (0);
+}
+
+bool
+journal_seq_get(const struct journal *j, const struct sad_addr *dst,
+    uint8_t satype, uint32_t spi, struct jseq_val *v)
+{
+	if (j == NULL || j->sync == JOURNAL_SYNC_OFF)
+		return (false);
+	return (jseq_get(j->seq, dst, satype, spi, v));
+}
+
+bool
+journal_keeps(const struct journal *j)
+{
+	return (j != NULL && j->sync != JOURNAL_SYNC_OFF);
 }
 
 int
@@ -688,6 +785,11 @@ journal_open(const char *dir, enum journal_sync sync, int *err)
 	compact_threshold_init(j);
 	if (sync == JOURNAL_SYNC_OFF)
 		return (j);		/* nothing is kept: no directory */
+	if ((j->seq = jseq_new()) == NULL) {
+		e = errno;
+		jerr("journal: out of memory");
+		goto fail;
+	}
 	if (sync != JOURNAL_SYNC_FULL && sync != JOURNAL_SYNC_NONE) {
 		e = EINVAL;
 		jerr("journal: bad sync mode %d", (int)sync);
@@ -758,6 +860,7 @@ fail:
 	if (j != NULL) {
 		close_keep_errno(j->lockfd);
 		close_keep_errno(j->dfd);
+		jseq_free(j->seq);
 		free(j->dir);
 		free(j);
 	}
@@ -783,6 +886,7 @@ journal_close(struct journal *j)
 	if (j->dfd != -1)
 		(void)close(j->dfd);
 	jbuf_release(&j->pend);
+	jseq_free(j->seq);
 	free(j->dir);
 	free(j);
 }
@@ -987,9 +1091,26 @@ apply(struct journal *j, struct sad *sad, struct spd *spd, const void *msg,
 	struct pfkey_policy pol;
 	struct sad_entry se, *old;
 	struct spd_entry pe, *pold;
+	struct sad_addr dst;
+	struct jseq_val sv;
 	char dec[128];
+	uint32_t spi;
+	uint8_t satype;
 	int rc;
 
+	if (jseq_is_record(msg, len)) {
+		/* Decoded whole before anything changes. */
+		if (jseq_decode(msg, len, &dst, &satype, &spi, &sv, why,
+		    whylen) == -1)
+			return (-1);
+		if ((rc = jseq_set(j->seq, &dst, satype, spi, &sv,
+		    NULL)) != 0) {
+			(void)snprintf(why, whylen, "sequence record not "
+			    "applied: %s", sad_strerror(rc));
+			return (-1);
+		}
+		return (0);
+	}
 	if ((rc = pfkey_decode(msg, len, j->dialect, PFKEY_DEC_NOREQ, &m)) !=
 	    0) {
 		(void)pfkey_decode_error(&m, rc, dec, sizeof(dec));
@@ -1010,10 +1131,12 @@ apply(struct journal *j, struct sad *sad, struct spd *spd, const void *msg,
 		if ((old = sad_lookup(sad, &se.dst, se.satype, se.spi)) !=
 		    NULL)
 			sad_delete(sad, old);
+		jseq_del(j->seq, &se.dst, se.satype, se.spi);
 		sad_entry_clear(&se);
 		break;
 	case PFKEY_MSG_FLUSH:
 		(void)sad_flush(sad, m.hdr->sadb_msg_satype);
+		jseq_flush(j->seq, m.hdr->sadb_msg_satype);
 		break;
 	case PFKEY_MSG_X_SPDADD:
 	case PFKEY_MSG_X_SPDUPDATE:
@@ -1559,6 +1682,8 @@ journal_replay(struct journal *j, struct sad *sad, struct spd *spd,
 		goto out;
 	}
 	expire_now(sad, spd, (uint64_t)time(NULL));
+	/* Sequence numbers of SAs that are gone (expired just now). */
+	jseq_prune(j->seq, sad);
 	remove_before(j, &jd, base);
 	j->ready = true;
 	rc = total > LONG_MAX ? LONG_MAX : (long)total;
@@ -1603,9 +1728,14 @@ snap_write(struct journal *j, const struct sad *sad, const struct spd *spd,
 	struct spd_iter pi;
 	const struct sad_entry *e;
 	const struct spd_entry *p;
+	struct jseq_iter qi;
+	struct jseq_val qv;
+	struct sad_addr qdst;
 	char tmp[J_NAMELEN], name[J_NAMELEN];
-	uint8_t h[J_HDRLEN];
+	uint8_t h[J_HDRLEN], qrec[JSEQ_RECLEN];
 	uint64_t count = 0;
+	uint32_t qspi;
+	uint8_t qtype;
 	struct byage *sas = NULL;
 	size_t nsa, i;
 	int fd, rc;
@@ -1658,6 +1788,24 @@ snap_write(struct journal *j, const struct sad *sad, const struct spd *spd,
 		    PFKEY_SATYPE_UNSPEC, p->pid, fill_sp_put, p);
 		if (rc != 0)
 			goto fail;
+		count++;
+		if (jb.len >= J_SNAP_FLUSH) {
+			if (write_all(fd, jb.p, jb.len) == -1)
+				goto syserr;
+			jbuf_clear(&jb);
+		}
+	}
+	/* After the SAs they belong to; none for an SA that is gone. */
+	jseq_iter_init(&qi);
+	while (jseq_next(j->seq, &qi, &qdst, &qtype, &qspi, &qv)) {
+		if (sad_lookup(sad, &qdst, qtype, qspi) == NULL)
+			continue;
+		if ((rc = jseq_encode(qrec, &qdst, qtype, qspi, &qv)) != 0 ||
+		    (rc = rec_append_raw(&jb, qrec, sizeof(qrec))) != 0) {
+			jerr("%s/%s: sequence record: %s", j->dir, tmp,
+			    sad_strerror(rc));
+			goto fail;
+		}
 		count++;
 		if (jb.len >= J_SNAP_FLUSH) {
 			if (write_all(fd, jb.p, jb.len) == -1)

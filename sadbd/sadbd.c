@@ -50,8 +50,9 @@ static void __attribute__((__noreturn__))
 usage(void)
 {
 	fprintf(stderr, "usage: %s [-dFORV] [-E backend] [-g group] "
-	    "[-i tun] [-J full | none | off]\n\t[-M mark] [-p pidfile] "
-	    "[-S statedir] [-s socket] [-T workers]\n\t[-U port]\n",
+	    "[-i tun] [-J full | none | off]\n\t[-K relay] [-M mark] "
+	    "[-p pidfile] [-S statedir] [-s socket]\n\t[-T workers] "
+	    "[-U port]\n",
 	    getprogname());
 	exit(1);
 }
@@ -198,7 +199,7 @@ main(int argc, char *argv[])
 	struct pidfh *pfh = NULL;
 	const char *sockpath = NULL, *statedir = SADBD_STATEDIR;
 	const char *pidfile = NULL, *group = NULL, *env;
-	char *sock_abs, *state_abs, *pid_abs;
+	char *sock_abs, *state_abs, *pid_abs, *relay_abs;
 	enum journal_sync sync = JOURNAL_SYNC_FULL;
 	struct dp_conf dpc;
 	const char *errstr;
@@ -209,7 +210,7 @@ main(int argc, char *argv[])
 	dpc.mark = DP_DEFAULT_MARK;
 	dpc.offload = true;
 	dpc.backend = ESP_BACKEND_AUTO;
-	while ((ch = getopt(argc, argv, "dE:Fg:i:J:M:Op:RS:s:T:U:V")) != -1) {
+	while ((ch = getopt(argc, argv, "dE:Fg:i:J:K:M:Op:RS:s:T:U:V")) != -1) {
 		switch (ch) {
 		case 'E':
 			if (strcmp(optarg, "auto") == 0)
@@ -230,6 +231,9 @@ main(int argc, char *argv[])
 			break;
 		case 'i':
 			dpc.ifname = optarg;
+			break;
+		case 'K':
+			dpc.relay = optarg;
 			break;
 		case 'M':
 			errno = 0;
@@ -323,6 +327,8 @@ main(int argc, char *argv[])
 	sock_abs = abspath(sockpath);
 	state_abs = abspath(sync == JOURNAL_SYNC_OFF ? NULL : statedir);
 	pid_abs = abspath(pidfile);
+	relay_abs = abspath(dpc.relay);
+	dpc.relay = relay_abs;
 
 	memset(&conf, 0, sizeof(conf));
 	conf.sockpath = sock_abs;
@@ -336,6 +342,11 @@ main(int argc, char *argv[])
 			exit(1);
 		}
 		conf.dp = &dpc;
+	}
+	if (dpc.relay != NULL && dpc.ifname == NULL) {
+		fprintf(stderr, "%s: -K: the IKE relay needs the data plane "
+		    "(-i)\n", getprogname());
+		exit(1);
 	}
 
 	if (!foreground)
@@ -398,5 +409,6 @@ main(int argc, char *argv[])
 	free(sock_abs);
 	free(state_abs);
 	free(pid_abs);
+	free(relay_abs);
 	return (0);
 }

@@ -23,6 +23,7 @@
 
 #include <sys/types.h>
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -42,7 +43,8 @@
  *
  * A record is a PF_KEY message in the host dialect, built by the sadb
  * bridge (an SA with its keys as an ADD, a deletion as a DELETE, a policy
- * as an X_SPDADD with its id, ...), framed with its length and a CRC, so a
+ * as an X_SPDADD with its id, ...), or a record of an SA's sequence
+ * numbers (journal_seq_put()), framed with its length and a CRC, so a
  * torn write at the end of the last segment is recognised and dropped on
  * replay (it was never acknowledged).
  *
@@ -134,6 +136,65 @@ int	journal_child_exited(struct journal *, pid_t, int status);
 /* The pid of a running compaction child, or -1. */
 pid_t	journal_child(const struct journal *);
 
+/*
+ * Sequence numbers of SAs (journal_seq.c): for an SA, by (dst, satype,
+ * spi), the outbound reservation (every number up to `out' may have been
+ * sent) and the inbound replay window's top (`in').  journal_seq_put()
+ * appends a record and raises the kept values to at least `v' (they never
+ * go down); 0, or SAD_ERR_NOMEM / SAD_ERR_STATE with nothing kept (a
+ * no-op under JOURNAL_SYNC_OFF).  Like every record it is durable after
+ * the next successful journal_commit().  DELETE and FLUSH of the SA, and
+ * its expiry while sadbd was down, remove its values; compaction keeps
+ * them.  journal_seq_get(): the kept values, false if none.
+ * journal_keeps(): whether anything survives a restart (not -J off).
+ */
+struct jseq_val {
+	uint64_t	out;
+	uint64_t	in;
+};
+int	journal_seq_put(struct journal *, const struct sad_addr *dst,
+	    uint8_t satype, uint32_t spi, const struct jseq_val *v);
+bool	journal_seq_get(const struct journal *, const struct sad_addr *dst,
+	    uint8_t satype, uint32_t spi, struct jseq_val *v);
+bool	journal_keeps(const struct journal *);
+
+/* ------------------------------------------------------ journal_seq.c */
+
+/*
+ * The table behind journal_seq_*() and the record that carries it (see
+ * journal_seq.c for the layout).  jseq_set() raises an SA's values to at
+ * least `v' (*now, may be NULL: what it holds then); jseq_prune() drops
+ * the SAs `sad' does not hold; jseq_next() walks the table (any order).
+ * jseq_decode() checks a record whole and says why it is refused.
+ */
+#define JSEQ_RECLEN	48
+struct jseq;
+struct jseq_iter {
+	size_t		 b;
+	const void	*e;
+};
+struct jseq *jseq_new(void);
+void	jseq_free(struct jseq *);
+size_t	jseq_count(const struct jseq *);
+int	jseq_set(struct jseq *, const struct sad_addr *dst, uint8_t satype,
+	    uint32_t spi, const struct jseq_val *v, struct jseq_val *now);
+bool	jseq_get(const struct jseq *, const struct sad_addr *dst,
+	    uint8_t satype, uint32_t spi, struct jseq_val *v);
+void	jseq_del(struct jseq *, const struct sad_addr *dst, uint8_t satype,
+	    uint32_t spi);
+void	jseq_flush(struct jseq *, uint8_t satype);
+void	jseq_prune(struct jseq *, const struct sad *);
+void	jseq_iter_init(struct jseq_iter *);
+bool	jseq_next(const struct jseq *, struct jseq_iter *,
+	    struct sad_addr *dst, uint8_t *satype, uint32_t *spi,
+	    struct jseq_val *v);
+bool	jseq_is_record(const void *msg, size_t len);
+int	jseq_encode(uint8_t rec[JSEQ_RECLEN], const struct sad_addr *dst,
+	    uint8_t satype, uint32_t spi, const struct jseq_val *v);
+int	jseq_decode(const void *msg, size_t len, struct sad_addr *dst,
+	    uint8_t *satype, uint32_t *spi, struct jseq_val *v, char *why,
+	    size_t whylen);
+
 /* ------------------------------------------------------------ log.c */
 
 void	log_init(int debug, int foreground);
@@ -179,6 +240,7 @@ struct dp_conf {
 	uint32_t	 mark;		/* -M: SO_MARK; 0 = none */
 	bool		 offload;	/* TSO, checksums, UDP GSO/GRO */
 	int		 backend;	/* enum esp_backend */
+	const char	*relay;		/* -K: IKE relay socket; NULL: none */
 };
 
 #define DP_DEFAULT_PORT		4500
@@ -201,8 +263,9 @@ bool	dp_running(void);
  * Hooks for the event loop's changes of the stores.  dp_sa_added: a
  * mature SA appeared (ADD, UPDATE of a larval SA); dp_sa_removed: an SA
  * is about to be deleted (call while the entry is valid); dp_sa_changed:
- * its state changed (soft expiry: dying); dp_flush: every SA of satype
- * (0: all) is gone.  No-ops without a data plane.
+ * its state (soft expiry: dying) or its lifetimes (UPDATE of a mature SA)
+ * changed; dp_flush: every SA of satype (0: all) is gone.  No-ops without
+ * a data plane.
  */
 void	dp_sa_added(const struct sad_entry *);
 void	dp_sa_removed(const struct sad_entry *);
@@ -229,6 +292,96 @@ int	dp_timeout_ms(void);
 void	dp_run(void);
 /* Log the counters (SIGUSR1). */
 void	dp_log_stats(void);
+/*
+ * The journal committed: sequence numbers reserved before it may be used
+ * (dp_seq.c).  Call after every successful journal_commit().
+ */
+void	dp_committed(void);
+/*
+ * For GET and DUMP: dp_show_prepare() reads the engine's replay windows
+ * (of `e', or of every SA when NULL) as of now; dp_sa_show() puts the
+ * SA's sequence number into e->seq (X_SA2 sequence, as the BSD kernels
+ * report it): the replay window's top if the SA has received packets,
+ * else the last number sent; its low 32 bits.  No-ops for SAs the engine
+ * does not have.
+ */
+void	dp_show_prepare(const struct sad_entry *e);
+void	dp_sa_show(struct sad_entry *e);
+
+/* ---------------------------------------------------------- dp_seq.c */
+
+/*
+ * Sequence numbers across restarts.  Each engine SA has a dp_seq: output
+ * takes a ticket per packet (dp_seq_take(), workers) and may use numbers
+ * only up to the reservation that is durable in the journal; the event
+ * loop reserves ahead (dp_seq_reserve(), on a worker's DPE_SEQ event or
+ * the sweep) and makes the reservation usable after the commit
+ * (dp_seq_publish()).  The inbound window's top is journaled by the
+ * sweep.  Everything but dp_seq_take() runs in the event loop.
+ */
+struct dp_seq;
+struct esp_sa;
+
+#define DP_SEQ_OK	0
+#define DP_SEQ_ASK	0x1	/* post DPE_SEQ: reserve more */
+#define DP_SEQ_WAIT	0x2	/* not allowed: beyond the durable reservation */
+
+/* Read the knobs ($SADBD_SEQ_RESERVE, $SADBD_SEQ_STEP); at dp_start(). */
+void	dp_seq_init(void);
+/*
+ * Make the state of a new engine SA: continue from what the journal kept
+ * (the engine's counter moves to the reservation, its window's top to
+ * the journaled one) and append the first reservation.  `single': the
+ * SA has one sender at a time (as esp_sa_opts.single_writer).  Returns
+ * 0, 1 if the SA cannot send any more (its numbers are used up: kill
+ * it), -1 if out of memory (*out NULL).
+ */
+int	dp_seq_attach(struct esp_sa *, const struct sad_entry *, bool single,
+	    struct dp_seq **out);
+/* Forget it (the engine SA is being freed). */
+void	dp_seq_detach(struct dp_seq *);
+/* Before each esp_output() on the SA: DP_SEQ_OK or DP_SEQ_ASK|WAIT bits. */
+int	dp_seq_take(struct dp_seq *);
+void	dp_seq_reserve(struct dp_seq *);
+/* After a commit; true if some reservation became usable. */
+bool	dp_seq_publish(void);
+/*
+ * Every SA: read the windows' tops (call with the SAs quiet, or their
+ * engine locks in use) and, with `journal', reserve where needed and
+ * journal the tops that moved.
+ */
+void	dp_seq_sweep(bool journal);
+void	dp_seq_refresh(struct dp_seq *);
+/* The value dp_sa_show() shows. */
+uint32_t dp_seq_shown(const struct dp_seq *);
+/* At stop (workers gone): journal every window's exact top. */
+void	dp_seq_final(void);
+void	dp_seq_log(void);
+
+/* -------------------------------------------------------- dp_relay.c */
+
+/*
+ * The IKE relay (-K): IKE datagrams (non-ESP marker) that arrive on the
+ * data plane's UDP port go to the one IKE daemon connected to the relay
+ * socket, and what it sends back leaves from that port; records in the
+ * format of sadb/ike_relay.h.  See sadbd(8), IKE and port 4500.
+ *
+ * relay_start: listen on `path' (mode 0600) and start the relay thread;
+ * udp4/udp6 (-1: none) are the sockets it sends from.  Called by
+ * dp_start() before the workers start; fatal errors exit.
+ * relay_stop: after the workers stopped: end the thread, close the
+ * client, remove the socket.
+ * relay_deliver: from a worker, one datagram with the marker (payload p
+ * of len bytes, marker included) from src:sport to the local dst; false
+ * without -K (the caller drops and counts it), true when the relay took
+ * it (sent, or dropped and counted by the relay).  Never blocks.
+ * relay_log_stats: the relay's counters, one line (SIGUSR1).
+ */
+void	relay_start(const char *path, uint16_t port, int udp4, int udp6);
+void	relay_stop(void);
+bool	relay_deliver(const struct sad_addr *src, uint16_t sport,
+	    const struct sad_addr *dst, const uint8_t *p, size_t len);
+void	relay_log_stats(void);
 
 /* ---------------------------------------------------------- dp_pkt.c */
 
@@ -303,6 +456,143 @@ bool	dp_gro_can_merge(const uint8_t *a, const struct dp_gro_key *ka,
 void	dp_gro_finish(uint8_t *, size_t len, const struct dp_gro_key *,
 	    bool last_psh, size_t mss, struct dp_vnet *);
 
+/* --------------------------------------------------------- dp_frag.c */
+
+#define DP_IP4_MINMTU		68	/* RFC 791 */
+#define DP_IP6_MINMTU		1280	/* RFC 8200 5 */
+
+/*
+ * How one engine SA grows a packet (dp_ovh_init() from the SAD entry and
+ * the engine's esp_sa_headroom() and esp_sa_tailroom()): ESP adds `head'
+ * bytes in front (tunnel: with the outer IP header), pads the payload
+ * and 2 trailer bytes to `blk' and adds `icv'; AH adds `head' (IPv6,
+ * tunnel) or `ah4' (transport over IPv4).
+ */
+struct dp_ovh {
+	uint16_t	head;
+	uint16_t	ah4;
+	uint8_t		blk;
+	uint8_t		icv;
+	uint8_t		oaf;		/* tunnel: the outer family */
+	bool		esp;
+	bool		tunnel;
+	bool		natt;		/* the engine adds the UDP header */
+};
+
+void	dp_ovh_init(struct dp_ovh *, const struct sad_entry *,
+	    size_t headroom, size_t tailroom);
+/*
+ * The length on the wire of an inner packet of `len' bytes (family af,
+ * `hl' header bytes that transport mode keeps in front) after the SAs
+ * c[0] (innermost) .. c[n - 1]; `udp': sent through a UDP socket (a
+ * plain IP header of the kernel's, and the UDP header).
+ */
+size_t	dp_ovh_wire(const struct dp_ovh *const *c, size_t n, size_t len,
+	    size_t hl, int af, bool udp);
+/* The largest inner length that is at most `mtu' on the wire (0: none). */
+size_t	dp_ovh_mtu(const struct dp_ovh *const *c, size_t n, size_t hl,
+	    int af, bool udp, size_t mtu);
+
+/*
+ * What to do with an inner packet on a path of MTU pmtu (0: unknown):
+ * send it (it fits), send it to be fragmented on the outside (IPv4
+ * without DF, IPv6 where the tunnel cannot carry 1280 bytes, a datagram
+ * reassembled from the host's fragments), or drop it and tell the sender
+ * *report (ICMP fragmentation needed / Packet Too Big).  *wire: its
+ * length on the wire.
+ */
+#define DP_MTU_FITS		0
+#define DP_MTU_FRAGMENT		1
+#define DP_MTU_TOO_BIG		2
+int	dp_mtu_decide(const uint8_t *pkt, size_t len,
+	    const struct dp_ovh *const *c, size_t n, bool udp, size_t pmtu,
+	    bool reassembled, size_t *wire, size_t *report);
+/*
+ * An ICMP fragmentation needed (IPv4) or ICMPv6 Packet Too Big for the
+ * sender of pkt, from `src' (the family of pkt), announcing `mtu', built
+ * in out (cap bytes); returns its length, or 0 when no error may be sent
+ * (pkt is an ICMP error or a later fragment, its source is not unicast,
+ * out is too small).
+ */
+size_t	dp_icmp_too_big(uint8_t *out, size_t cap, const uint8_t *pkt,
+	    size_t len, const struct sad_addr *src, uint32_t mtu);
+
+/*
+ * Outer fragmentation where the socket cannot (raw IP with the header
+ * included).  dp_frag4() cuts an IPv4 packet without DF (RFC 791: every
+ * fragment but the first carries only the copied options; an ID of 0 is
+ * replaced by newid); dp_frag6() puts a Fragment header with `id' behind
+ * the unfragmentable part (RFC 8200 4.5) and needs 8 bytes of headroom
+ * in front of pkt, where the first fragment then starts (*first).  The
+ * first fragment is made in place, fragments 1 .. n - 1 are written to
+ * bufs[0 .. max) of cap bytes each; lens[0 .. n) get their lengths.
+ * Every fragment is at most mtu bytes.  Return n (>= 2), or -1 when the
+ * packet fits, is malformed, has DF, or needs more than max + 1.
+ */
+int	dp_frag4(uint8_t *pkt, size_t len, size_t mtu, uint16_t newid,
+	    uint8_t *const *bufs, size_t cap, size_t max, size_t *lens);
+int	dp_frag6(uint8_t *pkt, size_t len, size_t mtu, uint32_t id,
+	    uint8_t *const *bufs, size_t cap, size_t max, size_t *lens,
+	    uint8_t **first);
+/* An upper bound of the fragments a packet of `len' bytes may need. */
+size_t	dp_frag_room(size_t len);
+/*
+ * The unfragmentable part of an IPv6 packet (header, hop-by-hop options,
+ * routing and the destination options before one): its length, 0 if
+ * malformed; *nhoff (may be NULL): its last next header field.
+ */
+size_t	dp_ip6_unfrag(const uint8_t *, size_t, size_t *nhoff);
+/* Whether a packet is an IPv4 fragment or carries a Fragment header. */
+bool	dp_is_fragment(const uint8_t *, size_t);
+
+/*
+ * Reassembly of the fragments the host made of packets to protect (a
+ * table of datagrams under its own lock: fragments may come through
+ * several queues).  dp_reasm_add() takes one fragment: HELD, or DONE
+ * with the datagram in o (buf[off .. off + len), its largest fragment
+ * maxfrag bytes; dp_reasm_release() frees it), or DROP (malformed, a
+ * duplicate, an overlap: the datagram's fragments go too, RFC 5722).
+ * o->dropped counts fragments of other datagrams dropped meanwhile (30
+ * seconds without completion, the table full: the oldest goes).  An
+ * IPv6 unfragmentable part may have at most DP_REASM_HDRMAX bytes.
+ */
+#define DP_REASM_HDRMAX		2048
+struct dp_reasm;
+struct dp_reasm_out {
+	uint8_t		*buf;
+	size_t		 off;
+	size_t		 len;
+	size_t		 maxfrag;
+	unsigned	 dropped;
+};
+#define DP_REASM_HELD		0
+#define DP_REASM_DONE		1
+#define DP_REASM_DROP		2
+struct dp_reasm *dp_reasm_new(void);
+void	dp_reasm_free(struct dp_reasm *);
+int	dp_reasm_add(struct dp_reasm *, const uint8_t *, size_t,
+	    int64_t now_ms, struct dp_reasm_out *o);
+void	dp_reasm_release(struct dp_reasm_out *);
+
+/* A token bucket: pps a second, at most burst at once (pps 0: none). */
+struct dp_rate {
+	pthread_mutex_t	lock;
+	unsigned	pps;
+	unsigned	burst;
+	uint64_t	tokens_ms;
+	int64_t		last;
+};
+void	dp_rate_init(struct dp_rate *, unsigned pps, unsigned burst);
+void	dp_rate_destroy(struct dp_rate *);
+bool	dp_rate_take(struct dp_rate *, int64_t now_ms);
+
+/*
+ * The kernel's MTU of the path to dst (learned from ICMP included), as
+ * the datagram socket fd (of dst's family, with the data plane's mark)
+ * finds the route; 0 if unknown.  Connects fd.
+ */
+unsigned dp_pmtu_query(int fd, const struct sad_addr *dst);
+
 /* ---------------------------------------------------------- server.c */
 
 struct server_conf {
@@ -346,5 +636,16 @@ void	server_sa_account(struct sad_entry *, uint64_t bytes);
  * numbers used up, hard limit reached): hard EXPIRE and delete it.
  */
 void	server_sa_kill(struct sad_entry *);
+/*
+ * For dp_seq.c: the journal's sequence records (journal_seq_put/get) and
+ * whether it keeps anything; server_commit() commits now (at start-up,
+ * before the workers run), 0 when durable.
+ */
+int	server_seq_put(const struct sad_addr *dst, uint8_t satype,
+	    uint32_t spi, const struct jseq_val *);
+bool	server_seq_get(const struct sad_addr *dst, uint8_t satype,
+	    uint32_t spi, struct jseq_val *);
+bool	server_seq_kept(void);
+int	server_commit(void);
 
 #endif /* SADBD_H */

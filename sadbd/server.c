@@ -1177,6 +1177,8 @@ h_update(struct client *c, const struct pfkey_msg *m)
 			return;
 		}
 		sad_rearm(srv.sad, old);
+		/* The data plane's engine counts against the new limits. */
+		dp_sa_changed(old);
 		reply_sa_all(c, h, old);
 		return;
 	}
@@ -1380,6 +1382,9 @@ h_get(struct client *c, const struct pfkey_msg *m)
 		reply_errno(c, h, ESRCH);
 		return;
 	}
+	/* And its sequence number as of now. */
+	dp_show_prepare(s);
+	dp_sa_show(s);
 	(void)msg_reply(h);
 	/* Keys only for the privileged. */
 	if ((rc = sad_to_pfkey(s, &srv.ob, SAD_PK_CURRENT |
@@ -1601,6 +1606,7 @@ static void
 dump_refill(struct client *c)
 {
 	struct dump *d = &c->dump;
+	struct sad_entry *sa;
 	const void *entry;
 	size_t n = 0;
 	uint32_t seq;
@@ -1608,9 +1614,12 @@ dump_refill(struct client *c)
 
 	while (d->kind != DUMP_NONE && n < DUMP_BATCH &&
 	    outq_bytes(&c->q) < DUMP_HIWAT && !c->dead && !c->gone) {
-		if (d->kind == DUMP_SA)
-			entry = sad_next(srv.sad, &d->sit);
-		else
+		if (d->kind == DUMP_SA) {
+			/* Its sequence number as the data plane has it. */
+			if ((sa = sad_next(srv.sad, &d->sit)) != NULL)
+				dp_sa_show(sa);
+			entry = sa;
+		} else
 			entry = spd_next(srv.spd, &d->pit);
 		if (entry == NULL) {
 			if (d->heldlen > 0)
@@ -1667,6 +1676,7 @@ h_dump(struct client *c, const struct pfkey_msg *m)
 		}
 		/* Current byte counts from the data plane first. */
 		dp_sync_all();
+		dp_show_prepare(NULL);
 		n = sad_count_satype(srv.sad, satype);
 	} else
 		n = spd_count(srv.spd);
@@ -2135,6 +2145,26 @@ server_sa_kill(struct sad_entry *e)
 	sad_delete(srv.sad, e);
 }
 
+int
+server_seq_put(const struct sad_addr *dst, uint8_t satype, uint32_t spi,
+    const struct jseq_val *v)
+{
+	return (journal_seq_put(srv.j, dst, satype, spi, v));
+}
+
+bool
+server_seq_get(const struct sad_addr *dst, uint8_t satype, uint32_t spi,
+    struct jseq_val *v)
+{
+	return (journal_seq_get(srv.j, dst, satype, spi, v));
+}
+
+bool
+server_seq_kept(void)
+{
+	return (journal_keeps(srv.j));
+}
+
 /* Milliseconds the loop may sleep (-1: forever). */
 static int
 poll_timeout(void)
@@ -2559,8 +2589,17 @@ commit_pass(void)
 			    (unsigned long long)srv.commit_failures);
 	}
 	srv.commit_failing = false;
+	/* What the data plane reserved in the journal is durable now. */
+	dp_committed();
 	TAILQ_FOREACH(c, &srv.clients, entry)
 		c->q.mark = c->q.tail;
+}
+
+int
+server_commit(void)
+{
+	commit_pass();
+	return (srv.commit_failing ? -1 : 0);
 }
 
 static void

@@ -47,6 +47,12 @@
  *    is 2^32 below the top of its 64 bits, so refused fetches cannot
  *    wrap it; with ESN the upper half of the space (from 2^63) is taken
  *    with compare-and-swap, which never moves the counter past 2^64-1.
+ *    That atomic read-modify-write is a full barrier on x86: it waits
+ *    for the stores of the previous packet's encryption to drain, which
+ *    measured about a third of what the engine adds to the crypto per
+ *    packet (AES-GCM, 1400 bytes, bench/esp_bench).  An SA whose caller
+ *    serialises output (esp_sa_opts.single_writer: sadbd with one
+ *    worker) takes the number with a plain load and store instead.
  *
  *  - Counters and lifetimes without read-modify-write on the hot path.
  *    Input is serialised per SA (by the caller, or by the SA's lock:
@@ -57,11 +63,21 @@
  *    thread owns one of OSLOTS - 1 slots (claimed on its first output,
  *    given back when it exits; further threads share the last slot with
  *    atomic adds), a slot in every SA, written by its owner only; reads
- *    sum the slots.  When the SA has byte lifetimes a thread also
- *    publishes its bytes to a shared total every OPUB_QUANTUM bytes;
- *    while that total is far from the next limit (further than what
- *    the slots may hold unpublished) nothing else is done, and near it
- *    every packet sums the slots exactly.
+ *    sum the slots.  A thread also publishes its bytes to a shared
+ *    total every OPUB_QUANTUM bytes; while that total is far from the
+ *    next byte limit (further than what the slots may hold
+ *    unpublished) nothing else is done, and near it every packet sums
+ *    the slots exactly.  A single-writer SA counts into one slot of its
+ *    own the same way, with no thread lookup.
+ *
+ *  - Lifetimes may change while packets flow (esp_sa_set_lifetimes(),
+ *    a key manager's UPDATE): each limit is an atomic word, loaded
+ *    relaxed, so the hot path stays free of locked instructions.  Each
+ *    event depends on one limit alone (soft or hard, bytes or packets),
+ *    so a packet counted during a change is checked against that
+ *    limit's old or new value, which is all a change racing a packet
+ *    can mean.  The output slots always publish, so that limits set on
+ *    an SA that had none find the published total complete.
  *
  *  - Tunnel outer header: TTL/hop limit opts.outer_ttl (64); DSCP and ECN
  *    copied from the inner header (RFC 6040 normal mode); DF copied from
@@ -171,15 +187,18 @@ enum {
  */
 #define OSLOTS		16
 #define OSLOT_SHARED	(OSLOTS - 1)
-/* With byte lifetimes: a slot publishes its bytes at least this often. */
+/* A slot publishes its bytes to the SA's total at least this often. */
 #define OPUB_QUANTUM	65536
 /*
- * The most the slots can hold unpublished at any moment: per owned slot
- * less than a quantum plus the packet being counted (at most an IPv6
- * packet of 64 KiB payload).
+ * The most one slot can hold unpublished at any moment: less than a
+ * quantum plus the packet being counted (at most an IPv6 packet of 64 KiB
+ * payload).  An SA's slack is that times the slots that may write it:
+ * OSLOT_SHARED owned ones, or the single writer's one.
  */
-#define OPUB_SLACK	((uint64_t)OSLOT_SHARED * \
-			    (OPUB_QUANTUM + 0x10000 + IP6_HDRLEN))
+#define OPUB_SLACK1	((uint64_t)OPUB_QUANTUM + 0x10000 + IP6_HDRLEN)
+
+/* Lifetime limits, indexes into esp_sa.lt. */
+enum { LT_SOFT_BYTES, LT_HARD_BYTES, LT_SOFT_PKTS, LT_HARD_PKTS, LT_N };
 
 struct oslot {
 	_Alignas(CACHELINE) _Atomic uint64_t bytes;
@@ -204,20 +223,25 @@ struct esp_sa {
 	uint8_t		 ivlen;
 	uint8_t		 blk;		/* padding alignment, a power of 2 */
 	uint8_t		 icvlen;	/* ESP ICV, or AH ICV without padding */
-	bool		 lt_any;	/* some lifetime is set */
-	bool		 lt_bytes;	/* a byte lifetime is set */
+	bool		 sw;		/* opts.single_writer */
 	uint16_t	 ipid;		/* outer IPv4 ID = ipid + seq */
-	uint32_t	 v4sum;		/* checksum sum of outer addresses */
+	uint8_t		 ttl;		/* outer TTL / hop limit */
+	uint8_t		 oproto;	/* outer header's protocol */
+	uint32_t	 v4sum;		/* outer IPv4 checksum: the constant
+					 * part (version, TTL, protocol,
+					 * addresses) */
 	uint64_t	 seqlim;	/* the last sequence number */
 	uint64_t	 seqfast;	/* fetch-and-add below this */
+	uint64_t	 slack;		/* OPUB_SLACK1 times the slots */
 	struct sad_addr	 src;		/* outer addresses (tunnel) */
 	struct sad_addr	 dst;
 	uint16_t	 sport;		/* NAT-T ports, host order */
 	uint16_t	 dport;
 	struct esp_sa_opts opts;
 	uint8_t		 ivmask[16];	/* CBC IV secret (see above) */
-	uint64_t	 soft_bytes, hard_bytes;
-	uint64_t	 soft_packets, hard_packets;
+	/* Lifetimes, changed by esp_sa_set_lifetimes() under `lock'. */
+	atomic_bool	 lt_any;	/* some limit is set */
+	_Atomic uint64_t lt[LT_N];
 	atomic_bool	 dead;		/* hard lifetime reached */
 	atomic_uint	 ev_raised;
 	atomic_uint	 ev_pending;
@@ -233,11 +257,12 @@ struct esp_sa {
 	_Atomic uint64_t obase;
 	_Atomic uint64_t opkts;
 	struct oslot	 oslot[OSLOTS];
+	struct oslot	 swslot;	/* the single writer's */
 
 	/* Input: one writer at a time (see the top of the file). */
 	_Alignas(CACHELINE) _Atomic uint64_t in_packets;
 	_Atomic uint64_t in_bytes;
-	pthread_mutex_t	 lock;		/* input, when opts.locked */
+	pthread_mutex_t	 lock;		/* input when opts.locked; lt[] */
 	struct esp_replay replay;
 
 	/* Drops, rare; any thread. */
@@ -428,6 +453,9 @@ ip_parse6(const uint8_t *p, size_t len, enum walk walk, struct ipinfo *ip)
 	if (len < IP6_HDRLEN)
 		return (ESP_E_TRUNC);
 	ip->af = AF_INET6;
+	ip->df = false;
+	ip->frag = false;
+	ip->rh_active = false;
 	ip->len = (size_t)rd16(p + 4) + IP6_HDRLEN;
 	if (ip->len == IP6_HDRLEN && p[6] == PROTO_HOPOPTS)
 		return (ESP_E_PROTO);	/* jumbogram (RFC 2675) */
@@ -474,7 +502,10 @@ ip_parse6(const uint8_t *p, size_t len, enum walk walk, struct ipinfo *ip)
 static inline int
 ip_parse(const uint8_t *p, size_t len, enum walk walk, struct ipinfo *ip)
 {
-	memset(ip, 0, sizeof(*ip));
+	struct ipinfo ip6;
+	int rc;
+
+	/* Every field is set on success (no memset: per packet). */
 	if (len < 1)
 		return (ESP_E_TRUNC);
 	switch (p[0] >> 4) {
@@ -482,6 +513,7 @@ ip_parse(const uint8_t *p, size_t len, enum walk walk, struct ipinfo *ip)
 		if (len < IP4_HDRLEN)
 			return (ESP_E_TRUNC);
 		ip->af = AF_INET;
+		ip->rh_active = false;
 		ip->hlen = (size_t)(p[0] & 0x0f) * 4;
 		if (ip->hlen < IP4_HDRLEN)
 			return (ESP_E_PROTO);
@@ -497,7 +529,10 @@ ip_parse(const uint8_t *p, size_t len, enum walk walk, struct ipinfo *ip)
 		ip->frag = (rd16(p + 6) & 0x3fff) != 0;
 		return (0);
 	case 6:
-		return (ip_parse6(p, len, walk, ip));
+		/* Through a copy: `ip' stays the caller's, in registers. */
+		if ((rc = ip_parse6(p, len, walk, &ip6)) == 0)
+			*ip = ip6;
+		return (rc);
 	default:
 		return (ESP_E_PROTO);
 	}
@@ -838,10 +873,6 @@ esp_sa_new(const struct sad_entry *e, const struct esp_sa_opts *optsp,
 		sa->icvlen = ai->icvlen;
 	sa->src = e->src;
 	sa->dst = e->dst;
-	if (sa->tunnel && sa->dst.af == AF_INET)
-		sa->v4sum = (uint32_t)csum_add(csum_add(0,
-		    (const uint8_t *)&sa->src.a.v4, 4),
-		    (const uint8_t *)&sa->dst.a.v4, 4);
 	if (e->x != NULL && e->x->natt_type == PFKEY_NATT_ESPINUDP) {
 		sa->natt = true;
 		sa->sport = e->x->natt_sport != 0 ? e->x->natt_sport :
@@ -849,15 +880,24 @@ esp_sa_new(const struct sad_entry *e, const struct esp_sa_opts *optsp,
 		sa->dport = e->x->natt_dport != 0 ? e->x->natt_dport :
 		    NATT_PORT;
 	}
+	sa->ttl = optsp->outer_ttl != 0 ? optsp->outer_ttl : DEF_TTL;
+	sa->oproto = sa->natt ? PROTO_UDP : sa->proto;
+	if (sa->tunnel && sa->dst.af == AF_INET)
+		sa->v4sum = (uint32_t)csum_add(csum_add(0x4500 +
+		    (sa->ttl << 8 | sa->oproto),
+		    (const uint8_t *)&sa->src.a.v4, 4),
+		    (const uint8_t *)&sa->dst.a.v4, 4);
 	sa->opts = *optsp;
 	sa->opts.iv_seed = NULL;
-	sa->soft_bytes = e->soft.bytes;		/* 0: no limit */
-	sa->hard_bytes = e->hard.bytes;
-	sa->soft_packets = optsp->soft_packets;
-	sa->hard_packets = optsp->hard_packets;
-	sa->lt_bytes = sa->soft_bytes != 0 || sa->hard_bytes != 0;
-	sa->lt_any = sa->lt_bytes || sa->soft_packets != 0 ||
-	    sa->hard_packets != 0;
+	/* 0: no limit. */
+	atomic_init(&sa->lt[LT_SOFT_BYTES], e->soft.bytes);
+	atomic_init(&sa->lt[LT_HARD_BYTES], e->hard.bytes);
+	atomic_init(&sa->lt[LT_SOFT_PKTS], optsp->soft_packets);
+	atomic_init(&sa->lt[LT_HARD_PKTS], optsp->hard_packets);
+	atomic_init(&sa->lt_any, e->soft.bytes != 0 || e->hard.bytes != 0 ||
+	    optsp->soft_packets != 0 || optsp->hard_packets != 0);
+	sa->sw = optsp->single_writer;
+	sa->slack = OPUB_SLACK1 * (sa->sw ? 1 : OSLOT_SHARED);
 	sa->seqlim = sa->esn ? UINT64_MAX : UINT32_MAX;
 	sa->seqfast = sa->esn ? SEQ_ESN_CAS : UINT32_MAX;
 	esp_replay_init(&sa->replay, e->replay, sa->esn);
@@ -1014,7 +1054,8 @@ sa_out_bytes(struct esp_sa *sa)
 	for (i = 0; i < OSLOTS; i++)
 		b += atomic_load_explicit(&sa->oslot[i].bytes,
 		    memory_order_relaxed);
-	return (b);
+	return (b + atomic_load_explicit(&sa->swslot.bytes,
+	    memory_order_relaxed));
 }
 
 void
@@ -1159,6 +1200,57 @@ esp_sa_seq(struct esp_sa *sa, uint64_t *oseq, uint64_t *replay_top)
 	}
 }
 
+/* The limits (see the top of the file: each on its own). */
+static void
+lt_load(struct esp_sa *sa, struct esp_lifetimes *l)
+{
+	l->soft_bytes = atomic_load_explicit(&sa->lt[LT_SOFT_BYTES],
+	    memory_order_relaxed);
+	l->hard_bytes = atomic_load_explicit(&sa->lt[LT_HARD_BYTES],
+	    memory_order_relaxed);
+	l->soft_packets = atomic_load_explicit(&sa->lt[LT_SOFT_PKTS],
+	    memory_order_relaxed);
+	l->hard_packets = atomic_load_explicit(&sa->lt[LT_HARD_PKTS],
+	    memory_order_relaxed);
+}
+
+/* The events the packet counts reach under limits l. */
+static unsigned
+lt_packets(struct esp_sa *sa, const struct esp_lifetimes *l)
+{
+	uint64_t n;
+	unsigned ev = 0;
+
+	if (l->soft_packets != 0 || l->hard_packets != 0) {
+		n = sa_out_packets(sa) + atomic_load_explicit(&sa->in_packets,
+		    memory_order_relaxed);
+		if (l->soft_packets != 0 && n >= l->soft_packets)
+			ev |= ESP_EV_SOFT;
+		if (l->hard_packets != 0 && n >= l->hard_packets)
+			ev |= ESP_EV_SOFT | ESP_EV_HARD;
+	}
+	return (ev);
+}
+
+/* The events the exact counts reach under limits l. */
+static unsigned
+lt_reached(struct esp_sa *sa, const struct esp_lifetimes *l)
+{
+	uint64_t b;
+	unsigned ev;
+
+	ev = lt_packets(sa, l);
+	if (l->soft_bytes != 0 || l->hard_bytes != 0) {
+		b = sa_out_bytes(sa) + atomic_load_explicit(&sa->in_bytes,
+		    memory_order_relaxed);
+		if (l->soft_bytes != 0 && b >= l->soft_bytes)
+			ev |= ESP_EV_SOFT;
+		if (l->hard_bytes != 0 && b >= l->hard_bytes)
+			ev |= ESP_EV_SOFT | ESP_EV_HARD;
+	}
+	return (ev);
+}
+
 /*
  * After a packet was counted: whether it crossed a lifetime; raise the
  * events once, and mark the SA dead at the hard limit.
@@ -1166,30 +1258,25 @@ esp_sa_seq(struct esp_sa *sa, uint64_t *oseq, uint64_t *replay_top)
 static void
 sa_lifetimes(struct esp_sa *sa)
 {
-	uint64_t n, b, lim;
-	unsigned raised, ev = 0;
+	struct esp_lifetimes l;
+	uint64_t b, lim;
+	unsigned raised, ev;
 	bool dead;
 
+	lt_load(sa, &l);
 	raised = atomic_load_explicit(&sa->ev_raised, memory_order_relaxed);
 	dead = atomic_load_explicit(&sa->dead, memory_order_relaxed);
-	if (sa->soft_packets != 0 || sa->hard_packets != 0) {
-		n = sa_out_packets(sa) + atomic_load_explicit(&sa->in_packets,
-		    memory_order_relaxed);
-		if (sa->soft_packets != 0 && n >= sa->soft_packets)
-			ev |= ESP_EV_SOFT;
-		if (sa->hard_packets != 0 && n >= sa->hard_packets)
-			ev |= ESP_EV_SOFT | ESP_EV_HARD;
-	}
-	if (sa->lt_bytes) {
+	ev = lt_packets(sa, &l);
+	if (l.soft_bytes != 0 || l.hard_bytes != 0) {
 		/* The nearest byte limit not reached yet. */
 		lim = UINT64_MAX;
-		if (sa->soft_bytes != 0 && (raised & ESP_EV_SOFT) == 0)
-			lim = sa->soft_bytes;
-		if (sa->hard_bytes != 0 && !dead && sa->hard_bytes < lim)
-			lim = sa->hard_bytes;
+		if (l.soft_bytes != 0 && (raised & ESP_EV_SOFT) == 0)
+			lim = l.soft_bytes;
+		if (l.hard_bytes != 0 && !dead && l.hard_bytes < lim)
+			lim = l.hard_bytes;
 		b = atomic_load_explicit(&sa->opub, memory_order_relaxed) +
 		    atomic_load_explicit(&sa->in_bytes, memory_order_relaxed);
-		if (lim != UINT64_MAX && b + OPUB_SLACK >= lim) {
+		if (lim != UINT64_MAX && b + sa->slack >= lim) {
 			/*
 			 * Near it: count exactly.  The fence orders this
 			 * thread's own count before the loads, as it does
@@ -1199,9 +1286,9 @@ sa_lifetimes(struct esp_sa *sa)
 			atomic_thread_fence(memory_order_seq_cst);
 			b = sa_out_bytes(sa) + atomic_load_explicit(
 			    &sa->in_bytes, memory_order_relaxed);
-			if (sa->soft_bytes != 0 && b >= sa->soft_bytes)
+			if (l.soft_bytes != 0 && b >= l.soft_bytes)
 				ev |= ESP_EV_SOFT;
-			if (sa->hard_bytes != 0 && b >= sa->hard_bytes)
+			if (l.hard_bytes != 0 && b >= l.hard_bytes)
 				ev |= ESP_EV_SOFT | ESP_EV_HARD;
 		}
 	}
@@ -1212,31 +1299,89 @@ sa_lifetimes(struct esp_sa *sa)
 		sa_raise(sa, ev);
 }
 
-/* Count an output packet of `bytes' inner bytes (see OSLOTS). */
+int
+esp_sa_set_lifetimes(struct esp_sa *sa, const struct esp_lifetimes *l)
+{
+	unsigned ev, raised, rearm = 0;
+
+	if (sa == NULL || l == NULL)
+		return (ESP_E_INVAL);
+	/* One change at a time: the re-arming below reads, then writes. */
+	pthread_mutex_lock(&sa->lock);
+	atomic_store_explicit(&sa->lt[LT_SOFT_BYTES], l->soft_bytes,
+	    memory_order_relaxed);
+	atomic_store_explicit(&sa->lt[LT_HARD_BYTES], l->hard_bytes,
+	    memory_order_relaxed);
+	atomic_store_explicit(&sa->lt[LT_SOFT_PKTS], l->soft_packets,
+	    memory_order_relaxed);
+	atomic_store_explicit(&sa->lt[LT_HARD_PKTS], l->hard_packets,
+	    memory_order_relaxed);
+	atomic_store_explicit(&sa->lt_any, l->soft_bytes != 0 ||
+	    l->hard_bytes != 0 || l->soft_packets != 0 ||
+	    l->hard_packets != 0, memory_order_relaxed);
+
+	/*
+	 * Where the counts stand under the new limits.  A soft event
+	 * reported for a limit they no longer reach comes again at the new
+	 * one (and goes if not collected yet); the hard one, and the SA's
+	 * refusal after it, stay.  Limits already reached are raised now.
+	 */
+	atomic_thread_fence(memory_order_seq_cst);
+	ev = lt_reached(sa, l);
+	raised = atomic_load(&sa->ev_raised);
+	if (!atomic_load(&sa->dead))
+		rearm = raised & ESP_EV_SOFT & ~ev;
+	if (rearm != 0) {
+		atomic_fetch_and(&sa->ev_raised, ~rearm);
+		atomic_fetch_and(&sa->ev_pending, ~rearm);
+	}
+	if ((ev & ESP_EV_HARD) != 0)
+		atomic_store(&sa->dead, true);
+	if ((ev & ~(raised & ~rearm)) != 0)
+		sa_raise(sa, ev);
+	pthread_mutex_unlock(&sa->lock);
+	return (0);
+}
+
+void
+esp_sa_lifetimes(const struct esp_sa *sa, struct esp_lifetimes *l)
+{
+	/* The limits are atomics; a const SA still reads them. */
+	lt_load((struct esp_sa *)(uintptr_t)sa, l);
+}
+
+/*
+ * Count an output packet of `bytes' inner bytes (see OSLOTS): into this
+ * thread's slot, or the single writer's.
+ */
 static inline void
 sa_out_count(struct esp_sa *sa, size_t bytes)
 {
-	int id = oslot_id();
-	struct oslot *s = &sa->oslot[id];
+	struct oslot *s;
+	int id;
 
-	if (id == OSLOT_SHARED) {
+	if (sa->sw)
+		s = &sa->swslot;
+	else if ((id = oslot_id()) != OSLOT_SHARED)
+		s = &sa->oslot[id];
+	else {
+		s = &sa->oslot[OSLOT_SHARED];
 		atomic_fetch_add_explicit(&s->bytes, bytes,
 		    memory_order_relaxed);
-		if (sa->lt_bytes)
-			atomic_fetch_add_explicit(&sa->opub, bytes,
-			    memory_order_relaxed);
-	} else {
-		/* This thread is the slot's only writer. */
-		atomic_store_explicit(&s->bytes, atomic_load_explicit(
-		    &s->bytes, memory_order_relaxed) + bytes,
+		atomic_fetch_add_explicit(&sa->opub, bytes,
 		    memory_order_relaxed);
-		if (sa->lt_bytes && (s->unpub += bytes) >= OPUB_QUANTUM) {
-			atomic_fetch_add_explicit(&sa->opub, s->unpub,
-			    memory_order_relaxed);
-			s->unpub = 0;
-		}
+		goto lifetimes;
 	}
-	if (sa->lt_any)
+	/* This thread is the slot's only writer. */
+	atomic_store_explicit(&s->bytes, atomic_load_explicit(&s->bytes,
+	    memory_order_relaxed) + bytes, memory_order_relaxed);
+	if ((s->unpub += bytes) >= OPUB_QUANTUM) {
+		atomic_fetch_add_explicit(&sa->opub, s->unpub,
+		    memory_order_relaxed);
+		s->unpub = 0;
+	}
+ lifetimes:
+	if (atomic_load_explicit(&sa->lt_any, memory_order_relaxed))
 		sa_lifetimes(sa);
 }
 
@@ -1295,8 +1440,9 @@ sa_drop(struct esp_sa *sa, int rc)
 }
 
 /*
- * Take the next outbound sequence number (see the top of the file): one
- * fetch-and-add below seqfast, compare-and-swap above (ESN only).
+ * Take the next outbound sequence number (see the top of the file): a
+ * load and a store for a single writer; else one fetch-and-add below
+ * seqfast, compare-and-swap above (ESN only).
  */
 static inline int
 sa_next_seq(struct esp_sa *sa, uint64_t *seq)
@@ -1304,7 +1450,14 @@ sa_next_seq(struct esp_sa *sa, uint64_t *seq)
 	uint64_t cur;
 
 	cur = atomic_load_explicit(&sa->oseq, memory_order_relaxed);
-	if (cur < sa->seqfast) {
+	if (sa->sw) {
+		if (cur < sa->seqlim) {
+			atomic_store_explicit(&sa->oseq, cur + 1,
+			    memory_order_relaxed);
+			*seq = cur + 1;
+			return (0);
+		}
+	} else if (cur < sa->seqfast) {
 		cur = atomic_fetch_add_explicit(&sa->oseq, 1,
 		    memory_order_relaxed);
 		if (cur < sa->seqlim) {
@@ -1329,14 +1482,12 @@ sa_next_seq(struct esp_sa *sa, uint64_t *seq)
 
 /*
  * Write the tunnel-mode outer header (family of the SA) for a packet of
- * `total' bytes whose payload protocol is `proto'; `in' is the inner
- * packet (for DSCP/ECN and DF).
+ * `total' bytes; `in' is the inner packet (for DSCP/ECN and DF).
  */
 static inline size_t
-outer_write(struct esp_sa *sa, uint8_t *out, size_t total, uint8_t proto,
+outer_write(struct esp_sa *sa, uint8_t *out, size_t total,
     const struct ipinfo *in, uint64_t seq)
 {
-	uint8_t ttl = sa->opts.outer_ttl != 0 ? sa->opts.outer_ttl : DEF_TTL;
 	uint64_t sum;
 	uint16_t id, frag;
 
@@ -1355,13 +1506,12 @@ outer_write(struct esp_sa *sa, uint8_t *out, size_t total, uint8_t proto,
 		wr16(out + 4, id);
 		frag = (in->af == AF_INET && in->df) ? 0x4000 : 0;
 		wr16(out + 6, frag);
-		out[8] = ttl;
-		out[9] = proto;
+		out[8] = sa->ttl;
+		out[9] = sa->oproto;
 		memcpy(out + 12, &sa->src.a.v4, 4);
 		memcpy(out + 16, &sa->dst.a.v4, 4);
 		/* The checksum from the values, not read back from out. */
-		sum = sa->v4sum + (uint64_t)(0x4500 | in->tos) + total + id +
-		    frag + (uint64_t)(ttl << 8 | proto);
+		sum = sa->v4sum + (uint64_t)in->tos + total + id + frag;
 		/* Below 2^32: two folds suffice. */
 		sum = (sum & 0xffff) + (sum >> 16);
 		sum = (sum & 0xffff) + (sum >> 16);
@@ -1372,8 +1522,8 @@ outer_write(struct esp_sa *sa, uint8_t *out, size_t total, uint8_t proto,
 	out[1] = (uint8_t)(in->tos << 4);
 	out[2] = out[3] = 0;
 	wr16(out + 4, (uint16_t)(total - IP6_HDRLEN));
-	out[6] = proto;
-	out[7] = ttl;
+	out[6] = sa->oproto;
+	out[7] = sa->ttl;
 	memcpy(out + 8, &sa->src.a.v6, 16);
 	memcpy(out + 24, &sa->dst.a.v6, 16);
 	return (IP6_HDRLEN);
@@ -1440,12 +1590,21 @@ odst_place(struct odst *d, size_t front, size_t total)
 	return (d->buf + start);
 }
 
-static inline int
+/* The padding bytes (RFC 4303 2.4): 1, 2, 3 ... up to a block's worth. */
+static const uint8_t padpat[16] = {
+	1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16
+};
+
+/*
+ * Inlined into esp_output() and esp_output_inplace() both: per packet the
+ * call and the indirection through `d' cost more than the code size.
+ */
+static inline __attribute__((always_inline)) int
 esp_output_esp(struct esp_sa *sa, const struct ipinfo *ip, struct odst *d)
 {
 	const uint8_t *in = d->in;
 	uint8_t *p, *esp, *ivp, *pt, *icv, aad[12], esnhi[4], ivblk[16], nh;
-	size_t hdrlen, plen, pay, tfc, padlen, ctlen, total, off, i, aadlen;
+	size_t hdrlen, plen, pay, tfc, padlen, ctlen, total, off, i;
 	struct esp_seg seg[2];
 	uint64_t seq;
 	int af, rc;
@@ -1483,8 +1642,7 @@ esp_output_esp(struct esp_sa *sa, const struct ipinfo *ip, struct odst *d)
 
 	/* Headers in front (in place, transport: the IP header moves). */
 	if (sa->tunnel)
-		outer_write(sa, p, total, sa->natt ? PROTO_UDP : PROTO_ESP,
-		    ip, seq);
+		outer_write(sa, p, total, ip, seq);
 	else {
 		memmove(p, in, hdrlen);
 		p[ip->nhoff] = sa->natt ? PROTO_UDP : PROTO_ESP;
@@ -1498,8 +1656,12 @@ esp_output_esp(struct esp_sa *sa, const struct ipinfo *ip, struct odst *d)
 		wr16(p + hdrlen + 6, 0);
 	}
 	esp = p + off;
-	wr32(esp, sa->spi);
-	wr32(esp + 4, (uint32_t)seq);
+	/*
+	 * SPI and sequence number in one store: without ESN these 8 bytes
+	 * are the AEAD's AAD, which the cipher reads at once as one word
+	 * (two narrower stores could not be forwarded to that load).
+	 */
+	wr64(esp, (uint64_t)sa->spi << 32 | (uint32_t)seq);
 	ivp = esp + ESP_HDRLEN;
 	pt = ivp + sa->ivlen;
 
@@ -1511,17 +1673,28 @@ esp_output_esp(struct esp_sa *sa, const struct ipinfo *ip, struct odst *d)
 		memcpy(pt, in + pay, plen);
 	if (tfc > 0)
 		memset(pt + plen, 0, tfc);
-	for (i = 0; i < padlen; i++)
-		pt[plen + tfc + i] = (uint8_t)(i + 1);
+	if (padlen + 2 + sa->icvlen >= sizeof(padpat))
+		/*
+		 * The pattern in one store: what it writes past the
+		 * padding (trailer, ICV) is written again below.
+		 */
+		memcpy(pt + plen + tfc, padpat, sizeof(padpat));
+	else
+		for (i = 0; i < padlen; i++)
+			pt[plen + tfc + i] = (uint8_t)(i + 1);
 	pt[ctlen - 2] = (uint8_t)padlen;
 	pt[ctlen - 1] = nh;
 	icv = pt + ctlen;
 
 	if (ESP_CIPHER_IS_AEAD(sa->cipher)) {
 		wr64(ivp, seq);
-		aadlen = esp_aad(sa, seq, aad);
-		rc = sa->ops->aead_seal(sa->cctx, ivp, aad, aadlen, pt, ctlen,
-		    pt, icv);
+		/* The AAD: the ESP header itself, or with ESN a copy. */
+		if (sa->esn)
+			rc = sa->ops->aead_seal(sa->cctx, ivp, aad,
+			    esp_aad(sa, seq, aad), pt, ctlen, pt, icv);
+		else
+			rc = sa->ops->aead_seal(sa->cctx, ivp, esp, ESP_HDRLEN,
+			    pt, ctlen, pt, icv);
 	} else {
 		rc = 0;
 		wr32(esnhi, (uint32_t)(seq >> 32));
@@ -1742,7 +1915,7 @@ esp_output_ah(struct esp_sa *sa, const struct ipinfo *ip, struct odst *d)
 	if ((rc = sa_next_seq(sa, &seq)) != 0)
 		return (rc);
 	if (sa->tunnel) {
-		outer_write(sa, p, total, PROTO_AH, ip, seq);
+		outer_write(sa, p, total, ip, seq);
 		memset(&oip, 0, sizeof(oip));
 		oip.af = af;
 		oip.hlen = hdrlen;
@@ -1783,7 +1956,7 @@ esp_output_ah(struct esp_sa *sa, const struct ipinfo *ip, struct odst *d)
 	return (0);
 }
 
-static inline int
+static inline __attribute__((always_inline)) int
 output_packet(struct esp_sa *sa, struct odst *d, size_t len)
 {
 	struct ipinfo ip;
@@ -1796,8 +1969,17 @@ output_packet(struct esp_sa *sa, struct odst *d, size_t len)
 		return (sa_drop(sa, rc));
 	if (sa->proto == PROTO_ESP)
 		rc = esp_output_esp(sa, &ip, d);
-	else
-		rc = esp_output_ah(sa, &ip, d);
+	else {
+		/*
+		 * AH is not inlined: it gets copies, so that the address of
+		 * neither struct escapes and ESP keeps them in registers.
+		 */
+		struct ipinfo aip = ip;
+		struct odst ad = *d;
+
+		if ((rc = esp_output_ah(sa, &aip, &ad)) == 0)
+			*d = ad;
+	}
 	if (rc != 0)
 		return (sa_drop(sa, rc));
 	return (0);
@@ -1877,7 +2059,7 @@ replay_check(struct esp_sa *sa, uint32_t seqlo, uint64_t *seq)
  * the packet (`bytes' delivered), under the SA's lock when asked for,
  * which keeps the input counters to one writer at a time.
  */
-static inline int
+static inline __attribute__((always_inline)) int
 replay_commit(struct esp_sa *sa, uint64_t seq, size_t bytes)
 {
 	int rc;
@@ -1889,7 +2071,7 @@ replay_commit(struct esp_sa *sa, uint64_t seq, size_t bytes)
 		sa_in_count(sa, bytes);
 	if (sa->opts.locked)
 		pthread_mutex_unlock(&sa->lock);
-	if (rc == 0 && sa->lt_any)
+	if (rc == 0 && atomic_load_explicit(&sa->lt_any, memory_order_relaxed))
 		sa_lifetimes(sa);
 	return (rc);
 }
@@ -1902,14 +2084,65 @@ replay_commit(struct esp_sa *sa, uint64_t seq, size_t bytes)
 static inline void
 wipe(void *p, size_t n)
 {
-	volatile uint8_t *v = p;
+	static const uint8_t zero[16];
+	uint8_t *b = p;
 
-	if (n > 32) {
+	/*
+	 * Two overlapping stores of a fixed size cover n bytes.  The bytes
+	 * are the caller's (its output or its packet), which it reads
+	 * after the return: no compiler may drop these stores.
+	 */
+	if (n > 32)
 		explicit_bzero(p, n);
-		return;
+	else if (n >= 16) {
+		memcpy(b, zero, 16);
+		memcpy(b + n - 16, zero, 16);
+	} else if (n >= 8) {
+		memcpy(b, zero, 8);
+		memcpy(b + n - 8, zero, 8);
+	} else if (n >= 4) {
+		memcpy(b, zero, 4);
+		memcpy(b + n - 4, zero, 4);
+	} else
+		while (n-- > 0)
+			*b++ = 0;
+}
+
+/*
+ * Whether the n padding bytes before `end' are 1, 2, 3 ... n (RFC 4303
+ * 2.4); `avail' bytes before end are readable.  Up to 16 of them with 16
+ * readable: one masked comparison of the 16 bytes before end, against
+ * the pattern and mask tables at offset n (their last n of 16 bytes are
+ * 1 .. n and ones).  Else byte by byte.
+ */
+static const uint8_t padexp[32] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16
+};
+static const uint8_t padmask[32] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff
+};
+
+static inline bool
+pad_ok(const uint8_t *end, size_t n, size_t avail)
+{
+	const uint8_t *pad = end - n;
+	uint64_t q[2], e[2], m[2];
+	size_t i;
+
+	if (n <= 16 && avail >= 16) {
+		memcpy(q, end - 16, 16);
+		memcpy(e, padexp + n, 16);
+		memcpy(m, padmask + n, 16);
+		return ((((q[0] ^ e[0]) & m[0]) | ((q[1] ^ e[1]) & m[1])) ==
+		    0);
 	}
-	while (n-- > 0)
-		*v++ = 0;
+	for (i = 0; i < n; i++)
+		if (pad[i] != (uint8_t)(i + 1))
+			return (false);
+	return (true);
 }
 
 /*
@@ -2011,12 +2244,13 @@ struct idst {
 	size_t		 res_len;
 };
 
-static inline int
+/* Inlined into esp_input() and esp_input_inplace(), as output is. */
+static inline __attribute__((always_inline)) int
 esp_input_esp(struct esp_sa *sa, const struct ipinfo *ip, struct idst *d)
 {
 	const uint8_t *in = d->in, *esp, *ivp, *ct, *icv;
 	uint8_t *base, *pt, *hdr, aad[12], esnhi[4], tag[64], padlen, nh;
-	size_t off, esplen, ctlen, datalen, aadlen, i, ilen, hlen;
+	size_t off, esplen, ctlen, datalen, i, ilen, hlen;
 	struct esp_seg seg[2];
 	uint64_t seq;
 	int rc;
@@ -2068,9 +2302,13 @@ esp_input_esp(struct esp_sa *sa, const struct ipinfo *ip, struct idst *d)
 	}
 
 	if (ESP_CIPHER_IS_AEAD(sa->cipher)) {
-		aadlen = esp_aad(sa, seq, aad);
-		rc = sa->ops->aead_open(sa->cctx, ivp, aad, aadlen, ct, ctlen,
-		    pt, icv, tag);
+		/* The AAD: the received ESP header, or with ESN a copy. */
+		if (sa->esn)
+			rc = sa->ops->aead_open(sa->cctx, ivp, aad,
+			    esp_aad(sa, seq, aad), ct, ctlen, pt, icv, tag);
+		else
+			rc = sa->ops->aead_open(sa->cctx, ivp, esp, ESP_HDRLEN,
+			    ct, ctlen, pt, icv, tag);
 		if (rc == 0)
 			rc = esp_ct_equal(tag, icv, sa->icvlen) ? 0 :
 			    ESP_E_AUTH;
@@ -2105,12 +2343,9 @@ esp_input_esp(struct esp_sa *sa, const struct ipinfo *ip, struct idst *d)
 	padlen = pt[ctlen - 2];
 	nh = pt[ctlen - 1];
 	rc = 0;
-	if ((size_t)padlen + 2 > ctlen)
+	if ((size_t)padlen + 2 > ctlen ||
+	    !pad_ok(pt + ctlen - 2, padlen, ctlen - 2))
 		rc = ESP_E_PAD;
-	else
-		for (i = 0; i < padlen; i++)
-			if (pt[ctlen - 2 - padlen + i] != (uint8_t)(i + 1))
-				rc = ESP_E_PAD;
 	datalen = ctlen - 2 - padlen;
 	if (rc == 0 && sa->tunnel && nh != PROTO_IPIP && nh != PROTO_IPV6 &&
 	    nh != PROTO_NONE)
@@ -2224,7 +2459,7 @@ esp_input_ah(struct esp_sa *sa, const struct ipinfo *ip, struct idst *d)
 	return (0);
 }
 
-static inline int
+static inline __attribute__((always_inline)) int
 input_packet(struct esp_sa *sa, struct idst *d, size_t len)
 {
 	struct ipinfo ip;
@@ -2239,8 +2474,15 @@ input_packet(struct esp_sa *sa, struct idst *d, size_t len)
 		return (sa_drop(sa, ESP_E_PROTO));	/* reassemble first */
 	if (sa->proto == PROTO_ESP)
 		rc = esp_input_esp(sa, &ip, d);
-	else
-		rc = esp_input_ah(sa, &ip, d);
+	else {
+		/* Copies for AH, as for output. */
+		struct ipinfo aip = ip;
+		struct idst ad = *d;
+
+		rc = esp_input_ah(sa, &aip, &ad);
+		d->res_off = ad.res_off;
+		d->res_len = ad.res_len;
+	}
 	if (rc != 0)
 		return (sa_drop(sa, rc));
 	return (0);

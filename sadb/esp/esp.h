@@ -40,10 +40,13 @@
  * (esp_sa_headroom(), esp_sa_tailroom()), without copying it.
  *
  * Threads: esp_output() may run on several threads for one SA (the
- * sequence number is taken atomically); esp_input() for one SA is
- * serialised by the caller or uses the SA's internal lock (see
- * esp_sa_opts.locked).  Counters are per SA and read with
- * esp_sa_counters() at any time, from any thread.
+ * sequence number is taken atomically), unless the SA was made for a
+ * single writer (esp_sa_opts.single_writer: the caller serialises its
+ * output, which then takes the number without an atomic read-modify-
+ * write); esp_input() for one SA is serialised by the caller or uses the
+ * SA's internal lock (see esp_sa_opts.locked).  Counters are per SA and
+ * read with esp_sa_counters() at any time, from any thread; lifetimes
+ * may be changed at any time too (esp_sa_set_lifetimes()).
  *
  * Secrets: keys are copied into the SA and wiped (explicit_bzero) with the
  * crypto contexts when it is freed; no function logs.
@@ -93,6 +96,20 @@ const char	*esp_backend_name(enum esp_backend);
 struct esp_sa_opts {
 	enum esp_backend backend;	/* ESP_BACKEND_AUTO by default */
 	bool		 locked;	/* esp_input() takes the SA's lock */
+	/*
+	 * Output on this SA is serialised by the caller: at most one
+	 * esp_output() or esp_output_inplace() at a time, each call
+	 * ordered after the previous one (the same thread, or threads
+	 * that hand the SA over through a lock or another
+	 * synchronising operation).  The sequence number and the output
+	 * counters are then kept with plain loads and stores rather than
+	 * an atomic read-modify-write per packet, which on a busy SA is
+	 * a measurable part of the per-packet cost.  Two threads sending
+	 * at once on such an SA would send a sequence number twice:
+	 * leave it false (the default) unless the caller guarantees the
+	 * order.  Input, counters, events and lifetimes are unaffected.
+	 */
+	bool		 single_writer;
 	uint16_t	 tfc_pad;	/* output: pad the inner packet (tunnel
 					 * mode) up to this many bytes; 0 off */
 	uint8_t		 outer_ttl;	/* tunnel mode outer TTL/hop limit;
@@ -187,6 +204,31 @@ size_t	esp_sa_overhead(const struct esp_sa *);
  */
 size_t	esp_sa_headroom(const struct esp_sa *);
 size_t	esp_sa_tailroom(const struct esp_sa *);
+
+/*
+ * Lifetimes of a live SA: the byte limits (taken from the SAD entry by
+ * esp_sa_new()) and the packet limits (esp_sa_opts); 0 is no limit.
+ * esp_sa_set_lifetimes() replaces all four, for a key manager's UPDATE
+ * of a mature SA; it may run while other threads send and receive on
+ * the SA (a packet counted during the change is checked against the old
+ * or the new value of each limit), and calls to it are serialised by the
+ * SA's lock.  The counts so far stay.  From then on the events below
+ * come at the new limits: a soft event already reported is reported
+ * again when the counts reach a new soft limit they had not reached
+ * (and is taken back if it was still pending); limits the counts
+ * already reach are raised at once (esp_sa_events() then reports them).
+ * An SA that went past its hard limit stays refused (ESP_E_EXPIRED)
+ * whatever the new limits say.  Returns 0, or ESP_E_INVAL for a NULL
+ * argument.
+ */
+struct esp_lifetimes {
+	uint64_t	soft_bytes;
+	uint64_t	hard_bytes;
+	uint64_t	soft_packets;
+	uint64_t	hard_packets;
+};
+int	esp_sa_set_lifetimes(struct esp_sa *, const struct esp_lifetimes *);
+void	esp_sa_lifetimes(const struct esp_sa *, struct esp_lifetimes *);
 
 /*
  * Lifetime state after a packet: the byte/packet counts crossed the soft

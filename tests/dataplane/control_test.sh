@@ -16,11 +16,12 @@
 
 # sadbd's data plane and its SADB: ACQUIRE for traffic without an SA and
 # the packets held until the SA comes, byte lifetimes turned into EXPIRE
-# and deletion, the current byte counts in DUMP, bad packets counted and
-# not delivered (garbage, unknown SPI, replay, IKE, keepalives), the
-# policy actions (discard, bypass, an inbound packet its policy does not
-# want), SAs brought back by the journal, the command line, a TUN device
-# sadbd makes itself, and an unprivileged sadbd on a prepared device.
+# and deletion (and raised on a live SA by UPDATE), the current byte
+# counts in DUMP, bad packets counted and not delivered (garbage, unknown
+# SPI, replay, IKE, keepalives), the policy actions (discard, bypass, an
+# inbound packet its policy does not want), SAs brought back by the
+# journal, the command line, a TUN device sadbd makes itself, and an
+# unprivileged sadbd on a prepared device.
 
 . "$(atf_get_srcdir)/dplib.sh"
 
@@ -170,6 +171,147 @@ lifetime_body()
 	dp_finish
 }
 lifetime_cleanup()
+{
+	dp_cleanup
+}
+
+# The byte lifetimes of SA 0x1001 in ns a raised by UPDATE before they
+# are reached; sadbd in a runs with the given worker options.
+lifetime_update_run()
+{
+	dp_require
+	pair1
+	sed "s/^add $A $B esp 0x1001 -m transport/& -bs 3000 -bh 6000/" \
+	    sa.conf > sa.a.conf
+	grep "^add $A $B esp 0x1001 " sa.a.conf |
+	    sed 's/^add /update /; s/-bs 3000 -bh 6000/-bs 9000 -bh 12000/' \
+	    > update.conf
+	grep -q -- '-bh 12000' update.conf || dp_fail "sed"
+	dp_sadbd a "$@"
+	dp_sadbd b
+	key a sa.a.conf
+	key b
+	monitor a
+	# 1028-byte echo requests: 2 now (2056 bytes), 10 after the UPDATE.
+	dp_x a ping -n -c 2 -i 0.1 -s 1000 -W 1 -I $A $B > ping1.out 2>&1 ||
+	    { cat ping1.out; dp_fail "ping before the UPDATE"; }
+	dp_setkey a -f update.conf || dp_fail "setkey update"
+	dp_setkey a -D > dump1.out
+	grep -A8 'spi=4097(0x00001001)' dump1.out | grep -q 'hard: 12000' ||
+	    { cat dump1.out; dp_fail "DUMP: not the new hard limit"; }
+	dp_x a ping -n -c 10 -i 0.1 -s 1000 -W 1 -I $A $B > ping2.out 2>&1
+	mon_wait 'msg=EXPIRE' 2
+	sleep 0.3
+	[ "$(grep -c 'msg=EXPIRE' mon.out)" -eq 2 ] ||
+	    { cat mon.out; dp_fail "not two EXPIREs"; }
+	grep -A8 'msg=EXPIRE' mon.out > exp.out
+	grep -q 'spi=4097(0x00001001)' exp.out ||
+	    { cat mon.out; dp_fail "EXPIRE of another SA"; }
+	grep -q 'soft: 9000(bytes)' exp.out ||
+	    { cat mon.out; dp_fail "no soft EXPIRE at the new limit"; }
+	grep -q 'hard: 12000(bytes)' exp.out ||
+	    { cat mon.out; dp_fail "no hard EXPIRE at the new limit"; }
+	grep -q -e 'soft: 3000(bytes)' -e 'hard: 6000(bytes)' exp.out &&
+	    { cat mon.out; dp_fail "an EXPIRE names the old limits"; }
+	# The first is the soft one; each came with its limit reached.
+	sed -n '/msg=EXPIRE/,/(bytes)/p' mon.out | grep '(bytes)' | head -1 |
+	    grep -q 'soft: 9000' || { cat mon.out; dp_fail "hard EXPIRE first"; }
+	for cur in $(sed -n 's/.*current: \([0-9]*\)(bytes).*/\1/p' exp.out)
+	do
+		[ "$cur" -ge 9000 ] ||
+		    { cat mon.out; dp_fail "EXPIRE at $cur bytes"; }
+	done
+	# Traffic went on past the old hard limit (it would have stopped
+	# after the 6th request): all 12, and the engine refused none.
+	grep -q '10 received' ping2.out ||
+	    { cat ping2.out; dp_fail "requests lost after the UPDATE"; }
+	dp_stats a
+	dp_expect a out_errors eq 0
+	dp_expect a protected_out ge 12
+	dp_setkey a -D > dump2.out
+	grep -q 'spi=4097(0x00001001)' dump2.out &&
+	    dp_fail "the SA outlived its new hard byte lifetime"
+	dp_finish
+}
+
+atf_test_case lifetime_update cleanup
+lifetime_update_head()
+{
+	atf_set "descr" "UPDATE raises a live SA's byte lifetimes (-bs 3000" \
+	    "-bh 6000 to 9000/12000) before they are reached: traffic goes" \
+	    "on past the old hard limit, the EXPIREs come at the new ones;" \
+	    "one worker, so single-writer engine SAs"
+	atf_set "require.user" "root"
+	atf_set "timeout" "60"
+}
+lifetime_update_body()
+{
+	lifetime_update_run -T 1
+}
+lifetime_update_cleanup()
+{
+	dp_cleanup
+}
+
+atf_test_case lifetime_update_workers cleanup
+lifetime_update_workers_head()
+{
+	atf_set "descr" "As lifetime_update with two workers (engine SAs" \
+	    "that several threads may send on)"
+	atf_set "require.user" "root"
+	atf_set "timeout" "60"
+}
+lifetime_update_workers_body()
+{
+	lifetime_update_run -T 2
+}
+lifetime_update_workers_cleanup()
+{
+	dp_cleanup
+}
+
+atf_test_case lifetime_update_lower cleanup
+lifetime_update_lower_head()
+{
+	atf_set "descr" "UPDATE lowers a live SA's hard byte lifetime below" \
+	    "the bytes it carried: a hard EXPIRE at once, without more" \
+	    "traffic, and the SA deleted"
+	atf_set "require.user" "root"
+	atf_set "timeout" "60"
+}
+lifetime_update_lower_body()
+{
+	dp_require
+	pair1
+	sed "s/^add $A $B esp 0x1001 -m transport/& -bs 30000 -bh 60000/" \
+	    sa.conf > sa.a.conf
+	grep "^add $A $B esp 0x1001 " sa.a.conf |
+	    sed 's/^add /update /; s/-bs 30000 -bh 60000/-bs 1000 -bh 2000/' \
+	    > update.conf
+	grep -q -- '-bh 2000' update.conf || dp_fail "sed"
+	dp_sadbd a
+	dp_sadbd b
+	key a sa.a.conf
+	key b
+	monitor a
+	dp_x a ping -n -c 2 -i 0.1 -s 1000 -W 1 -I $A $B > ping.out 2>&1 ||
+	    { cat ping.out; dp_fail "ping"; }
+	# Let the byte count reach the SAD (each second), then lower.
+	sleep 1.2
+	grep -q 'msg=EXPIRE' mon.out && { cat mon.out; dp_fail "early EXPIRE"; }
+	dp_setkey a -f update.conf || dp_fail "setkey update"
+	mon_wait 'msg=EXPIRE'
+	grep -A8 'msg=EXPIRE' mon.out > exp.out
+	grep -q 'spi=4097(0x00001001)' exp.out ||
+	    { cat mon.out; dp_fail "EXPIRE of another SA"; }
+	grep -q 'current: 2056(bytes).*hard: 2000(bytes)' exp.out ||
+	    { cat mon.out; dp_fail "not the hard EXPIRE at 2056 bytes"; }
+	dp_setkey a -D > dump.out
+	grep -q 'spi=4097(0x00001001)' dump.out &&
+	    dp_fail "the SA outlived its lowered hard byte lifetime"
+	dp_finish
+}
+lifetime_update_lower_cleanup()
 {
 	dp_cleanup
 }
@@ -437,9 +579,9 @@ restart_head()
 restart_body()
 {
 	dp_require
-	# The outbound sequence numbers start again at 1 after a restart
-	# (sadbd(8), CAVEATS): b keeps no replay window here.
-	DP_REPLAY=0
+	# b keeps its replay window (64): the SA brought back goes on above
+	# the numbers it sent (sadbd(8), Sequence numbers across restarts;
+	# seq_test has the details).
 	pair1
 	dp_sadbd a -J none -S "$PWD/a.state"
 	dp_sadbd b
@@ -633,6 +775,9 @@ atf_init_test_cases()
 {
 	atf_add_test_case acquire
 	atf_add_test_case lifetime
+	atf_add_test_case lifetime_update
+	atf_add_test_case lifetime_update_workers
+	atf_add_test_case lifetime_update_lower
 	atf_add_test_case sequence
 	atf_add_test_case bad_packets
 	atf_add_test_case policy

@@ -262,8 +262,10 @@ dp_setkey()
 
 dp_capture_start()
 {
+	# A large buffer (KiB): a lost fragment leaves its datagram whole
+	# nowhere, and the oracle sees the rest as plaintext.
 	ip netns exec ${P}obs tcpdump -Z root -U --immediate-mode -n -s 0 \
-	    -i br0 -w cap.pcap >tcpdump.log 2>&1 &
+	    -B 65536 -i br0 -w cap.pcap >tcpdump.log 2>&1 &
 	echo $! > tcpdump.pid
 	echo $! >> pids
 	i=0
