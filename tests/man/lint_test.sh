@@ -52,8 +52,65 @@ api_documented_body()
 	[ -z "$missing" ] || atf_fail "not in libpfkey.3:$missing"
 }
 
+atf_test_case racoon_conf_documented
+racoon_conf_documented_head()
+{
+	atf_set "descr" "every keyword and algorithm the racoon-ng.conf" \
+	    "parser knows is in racoon-ng.conf.5"
+}
+racoon_conf_documented_body()
+{
+	top="$(atf_get_srcdir)/../.."
+	page="$top/man/racoon-ng.conf.5"
+	# the keyword and algorithm tables: { "word", ...
+	kws=$(grep -oE '^[[:space:]]*\{ "[a-z0-9_]+", ' \
+	    "$top/racoon-ng/libike/conf.c" | grep -oE '"[a-z0-9_]+"' |
+	    tr -d '"' | sort -u)
+	[ $(echo $kws | wc -w) -ge 80 ] || atf_fail "found too few keywords"
+	missing=
+	for k in $kws; do
+		grep -qE "^\..*[ (]$k( |,|;|\)|\$)" "$page" ||
+		    missing="$missing $k"
+	done
+	[ -z "$missing" ] || atf_fail "not in racoon-ng.conf.5:$missing"
+}
+
+atf_test_case racoon_ng_documented
+racoon_ng_documented_head()
+{
+	atf_set "descr" "every option of racoon-ng and racoonctl and every" \
+	    "racoonctl command and shortcut is in its manual page"
+}
+racoon_ng_documented_body()
+{
+	top="$(atf_get_srcdir)/../.."
+	# getopt strings: "46B:dFf:K:..." (the ones with an option letter).
+	for p in racoon-ng:daemon/racoon-ng.c racoonctl:racoonctl/racoonctl.c; do
+		page="$top/man/${p%%:*}.8"
+		src="$top/racoon-ng/${p#*:}"
+		opts=$(grep -oE 'getopt\(argc, argv, "\+?[A-Za-z0-9:]+"' "$src" |
+		    tail -1 | sed -E 's/^[^"]*"\+?//; s/"$//; s/://g' | fold -w1)
+		[ -n "$opts" ] || atf_fail "no getopt string in $src"
+		for o in $opts; do
+			grep -qE "^\.(It|Op) Fl $o( |\$)|^\.Op Fl [A-Za-z0-9]*$o" \
+			    "$page" || atf_fail "-$o is not in ${p%%:*}.8"
+		done
+	done
+	# racoonctl's command table: { "name", "shortcut", fn }.
+	cmds=$(grep -oE '^[[:space:]]*\{ "[a-z-]+",[[:space:]]+"[a-z]+",' \
+	    "$top/racoon-ng/racoonctl/racoonctl.c" | grep -oE '"[a-z-]+"' |
+	    tr -d '"')
+	[ $(echo $cmds | wc -w) -ge 14 ] || atf_fail "found too few commands"
+	for c in $cmds; do
+		grep -qE "(^|[ ,])$c( |,|\$)" "$top/man/racoonctl.8" ||
+		    atf_fail "$c is not in racoonctl.8"
+	done
+}
+
 atf_init_test_cases()
 {
 	atf_add_test_case lint
+	atf_add_test_case racoon_ng_documented
 	atf_add_test_case api_documented
+	atf_add_test_case racoon_conf_documented
 }
