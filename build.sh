@@ -6,7 +6,7 @@
 #   ./build.sh test   install what is missing, run the whole test suite:
 #                     a -Werror build and every Kyua test, the same again
 #                     under AddressSanitizer + UndefinedBehaviorSanitizer,
-#                     and each libFuzzer target for FUZZ_SECONDS (60).
+#                     and each libFuzzer target for FUZZ_SECONDS (30).
 #
 # Also: ./build.sh deps | build | clean.  Works as root or with sudo.
 
@@ -36,7 +36,7 @@ DEBS="$DEBS strongswan-charon strongswan-swanctl \
     libunbound8 libldns3 libevent-core-2.1-7 libevent-pthreads-2.1-7 \
     libcurl3-nss libldap-2.5-0 libcap-ng0 libaudit1"
 
-FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 BMAKE="bmake -f BSDmakefile"
 
 say() { printf '==> %s\n' "$*"; }
