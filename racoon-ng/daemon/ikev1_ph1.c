@@ -759,15 +759,23 @@ mm_i5_send(struct p1 *p1)
 	return (0);
 }
 
+/*
+ * The last main mode message of the peer (MM5 from the initiator, MM6
+ * from the responder): decrypt it, keep its ID, check its HASH, then the
+ * identity.  Returns H_OK with the peer followed, or the handler result.
+ */
 static int
-mm_i6_recv(struct p1 *p1, struct isakmp_msg *m, const struct ike_endpoint *ep)
+mm_peer_auth(struct p1 *p1, struct isakmp_msg *m,
+    const struct ike_endpoint *ep, bool from_initiator)
 {
 	const struct isakmp_payload *id;
 	struct isakmp_data h;
-	uint8_t iv[IKE_BLOCK_MAXLEN], *plain = NULL;
-	size_t plen = 0;
+	uint8_t iv[IKE_BLOCK_MAXLEN], *plain = NULL, **idb;
+	size_t plen = 0, *idlen;
 	char why[160];
 
+	idb = from_initiator ? &p1->idi_b : &p1->idr_b;
+	idlen = from_initiator ? &p1->idilen : &p1->idrlen;
 	if (open_body(p1, m, iv, &plain, &plen) != 0)
 		return (H_DROP);
 	if ((id = isakmp_msg_find(m, ISAKMP_NPTYPE_ID)) == NULL ||
@@ -776,29 +784,39 @@ mm_i6_recv(struct p1 *p1, struct isakmp_msg *m, const struct ike_endpoint *ep)
 		freezero(plain, plen);
 		return (H_DROP);
 	}
-	if ((p1->idr_b = dup_bytes(id->body, id->len)) == NULL) {
+	if ((*idb = dup_bytes(id->body, id->len)) == NULL) {
 		freezero(plain, plen);
 		return (H_DROP);
 	}
-	p1->idrlen = id->len;
-	if (!hash_ok(p1, false, &h)) {
-		free(p1->idr_b);
-		p1->idr_b = NULL;
-		p1->idrlen = 0;
-		auth_failed(p1, "HASH_R");
+	*idlen = id->len;
+	if (!hash_ok(p1, from_initiator, &h)) {
+		free(*idb);
+		*idb = NULL;
+		*idlen = 0;
+		auth_failed(p1, from_initiator ? "HASH_I" : "HASH_R");
 		freezero(plain, plen);
 		return (H_DROP);
 	}
 	memcpy(p1->iv, iv, p1->blocklen);
 	p1->ic_rcvd = has_initial_contact(m);
 	freezero(plain, plen);
-	if (sa_peer_id_ok(p1, p1->idr_b, p1->idrlen, why, sizeof(why)) !=
-	    0 || store_peer_id(p1, p1->idr_b, p1->idrlen) != 0) {
+	if (sa_peer_id_ok(p1, *idb, *idlen, why, sizeof(why)) != 0 ||
+	    store_peer_id(p1, *idb, *idlen) != 0) {
 		CLEAR_NOTIFY(p1, ISAKMP_NTYPE_INVALID_ID_INFORMATION);
 		p1_fail(p1, PS_EVT_PHASE1_AUTH_FAILED, why);
 		return (H_GONE);
 	}
 	follow_peer(p1, ep);
+	return (H_OK);
+}
+
+static int
+mm_i6_recv(struct p1 *p1, struct isakmp_msg *m, const struct ike_endpoint *ep)
+{
+	int r;
+
+	if ((r = mm_peer_auth(p1, m, ep, false)) != H_OK)
+		return (r);
 	p1_established(p1);
 	if (p1->ic_rcvd)
 		info_initial_contact(p1);
@@ -1015,45 +1033,12 @@ mm_r4_send(struct p1 *p1)
 static int
 mm_r5_recv(struct p1 *p1, struct isakmp_msg *m, const struct ike_endpoint *ep)
 {
-	const struct isakmp_payload *id;
-	struct isakmp_data h;
 	struct isakmp_buf b;
-	uint8_t iv[IKE_BLOCK_MAXLEN], hr[IKE_HASH_MAXLEN], *plain = NULL;
-	size_t plen = 0;
-	int n;
-	char why[160];
+	uint8_t hr[IKE_HASH_MAXLEN];
+	int n, r;
 
-	if (open_body(p1, m, iv, &plain, &plen) != 0)
-		return (H_DROP);
-	if ((id = isakmp_msg_find(m, ISAKMP_NPTYPE_ID)) == NULL ||
-	    get_data(m, ISAKMP_NPTYPE_HASH, &h) != 0) {
-		CLEAR_NOTIFY(p1, ISAKMP_NTYPE_PAYLOAD_MALFORMED);
-		freezero(plain, plen);
-		return (H_DROP);
-	}
-	if ((p1->idi_b = dup_bytes(id->body, id->len)) == NULL) {
-		freezero(plain, plen);
-		return (H_DROP);
-	}
-	p1->idilen = id->len;
-	if (!hash_ok(p1, true, &h)) {
-		free(p1->idi_b);
-		p1->idi_b = NULL;
-		p1->idilen = 0;
-		auth_failed(p1, "HASH_I");
-		freezero(plain, plen);
-		return (H_DROP);
-	}
-	memcpy(p1->iv, iv, p1->blocklen);
-	p1->ic_rcvd = has_initial_contact(m);
-	freezero(plain, plen);
-	if (sa_peer_id_ok(p1, p1->idi_b, p1->idilen, why, sizeof(why)) !=
-	    0 || store_peer_id(p1, p1->idi_b, p1->idilen) != 0) {
-		CLEAR_NOTIFY(p1, ISAKMP_NTYPE_INVALID_ID_INFORMATION);
-		p1_fail(p1, PS_EVT_PHASE1_AUTH_FAILED, why);
-		return (H_GONE);
-	}
-	follow_peer(p1, ep);
+	if ((r = mm_peer_auth(p1, m, ep, true)) != H_OK)
+		return (r);
 	if (my_id_body(p1, &p1->idr_b, &p1->idrlen) != 0 ||
 	    (n = p1_hash(p1, false, hr, sizeof(hr))) <= 0) {
 		p1_fail(p1, PS_EVT_PHASE1_AUTH_FAILED, "cannot make MM6");
