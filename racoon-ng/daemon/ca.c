@@ -293,6 +293,12 @@ parent_cb(int fd, short ev, void *arg)
 			else
 				commit(&m);
 			break;
+		case PC_LOG_LEVEL:
+			if (m.fd != -1)
+				close(m.fd);
+			else
+				log_setlevel_msg(&m);
+			break;
 		default:
 			if (m.fd != -1)
 				close(m.fd);

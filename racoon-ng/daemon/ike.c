@@ -1130,6 +1130,9 @@ parent_dispatch(const struct ipc_msg *m)
 	case PI_CERTS_END:
 		got_certs(m);
 		break;
+	case PI_LOG_LEVEL:
+		log_setlevel_msg(m);
+		break;
 	case PI_ACQUIRE:
 		got_acquire(m);
 		break;

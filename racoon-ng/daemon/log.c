@@ -100,6 +100,23 @@ log_getlevel(void)
 	return (log_level);
 }
 
+void
+log_setlevel_msg(const struct ipc_msg *m)
+{
+	struct ipc_rd r;
+	uint32_t level;
+
+	ipc_rd_init(&r, m);
+	level = ipc_get_u32(&r);
+	if (ipc_rd_end(&r) != 0 || level > 2) {
+		log_warnx("%s: malformed log level message", __func__);
+		return;
+	}
+	if ((int)level != log_level)
+		log_debug("log level %u", level);
+	log_level = (int)level;
+}
+
 static void
 vlog(int pri, const char *err, const char *fmt, va_list ap)
 {

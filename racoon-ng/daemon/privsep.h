@@ -122,6 +122,9 @@ enum ps_parent_ike {
 	PI_CERTS_BEGIN,
 	PI_CERT,
 	PI_CERTS_END,
+	/* The log level after a reload: u32 level (0 info, 1 debug,
+	 * 2 debug2).  PC_LOG_LEVEL says the same to the ca process. */
+	PI_LOG_LEVEL,
 	PI_MAX
 };
 
@@ -200,6 +203,8 @@ enum ps_parent_ca {
 	/* A private key file (descriptor with it) for a remote: u32
 	 * generation, str remote name.  Kept aside like PC_PSK_LOAD. */
 	PC_KEY_LOAD,
+	/* u32 level, as PI_LOG_LEVEL. */
+	PC_LOG_LEVEL,
 	PC_MAX
 };
 

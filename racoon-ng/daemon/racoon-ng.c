@@ -1208,6 +1208,21 @@ sockets_apply(const struct rconf *rc, struct psockq *add)
 
 /* ------------------------------------------------------------- reload */
 
+/* The children log at the parent's level (reload changes it). */
+static void
+send_log_level(void)
+{
+	struct ipc_wr w;
+
+	if (ipc_wr_init(&w) != 0)
+		return;
+	ipc_put_u32(&w, (uint32_t)log_getlevel());
+	(void)to_ike(PI_LOG_LEVEL, 0, -1, &w);
+	if (ipc_compose_wr(&env.ca, PC_LOG_LEVEL, 0, -1, &w) == 0)
+		(void)ipc_flush(&env.ca);
+	ipc_wr_free(&w);
+}
+
 int
 parent_reload(uint32_t client, char *why, size_t whysz)
 {
@@ -1260,6 +1275,7 @@ parent_reload(uint32_t client, char *why, size_t whysz)
 	/* The file's log level, never below the command line's. */
 	log_setlevel(env.debug > env.rc.loglevel ? env.debug :
 	    env.rc.loglevel);
+	send_log_level();
 	send_conf_text(&env.rc);
 	env.reload_client = client;
 	env.reload_gen = gen;

@@ -60,6 +60,8 @@ void	log_setfd(int);
 /* Reconnect to syslog (a child after closing its descriptors). */
 void	log_reopen(void);
 int	log_getlevel(void);
+/* PI_LOG_LEVEL / PC_LOG_LEVEL from the parent: u32 level (0-2). */
+void	log_setlevel_msg(const struct ipc_msg *);
 void	log_warn(const char *, ...) __attribute__((__format__(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((__format__(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((__format__(printf, 1, 2)));

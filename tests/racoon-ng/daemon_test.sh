@@ -432,6 +432,48 @@ reload_cleanup()
 	stop_all
 }
 
+atf_test_case reload_log_level cleanup
+reload_log_level_head()
+{
+	atf_set "descr" "a reload that changes the log statement changes" \
+	    "the level of the ike and ca processes too, not only the parent's"
+	atf_set "timeout" "60"
+}
+reload_log_level_body()
+{
+	mkconf
+	sed -i '1i log notify;' r.conf
+	start_sadbd
+	ports
+	"$RACOON" -F -f "$PWD/r.conf" -p $P1 -P $P2 \
+	    -B "sadbd:$PWD/sadbd.sock" > rn.log 2>&1 &
+	RPID=$!
+	echo $RPID >> pids
+	wait_for "[ -S ctl.sock ]"
+	atf_check -s exit:0 -o empty -e empty $CTL reload-config
+	# Level 0 everywhere: no debug line from any process.
+	grep -q 'ike: configuration\|ca: keys of generation' rn.log &&
+	    fail_log "debug lines at log notify"
+	sed -i 's/^log notify;/log debug;/' r.conf
+	atf_check -s exit:0 -o empty -e empty $CTL reload-config
+	wait_for "grep -q 'ike: configuration 3 in force' rn.log"
+	# The ca process commits the keys before it hears the new level.
+	atf_check -s exit:0 -o empty -e empty $CTL reload-config
+	wait_for "grep -q 'ike: configuration 4 in force' rn.log"
+	wait_for "grep -q 'ca: keys of generation 4 in force' rn.log"
+	sed -i 's/^log debug;/log notify;/' r.conf
+	atf_check -s exit:0 -o empty -e empty $CTL reload-config
+	atf_check -s exit:0 -o empty -e empty $CTL reload-config
+	sleep 0.5
+	grep -q 'ike: configuration [56]\|ca: keys of generation 6' \
+	    rn.log && fail_log "the children still log at debug"
+	stop_racoon
+}
+reload_log_level_cleanup()
+{
+	stop_all
+}
+
 atf_test_case certificates cleanup
 certificates_head()
 {
@@ -1250,6 +1292,7 @@ atf_init_test_cases()
 	atf_add_test_case show_flush
 	atf_add_test_case json
 	atf_add_test_case reload
+	atf_add_test_case reload_log_level
 	atf_add_test_case certificates
 	atf_add_test_case events
 	atf_add_test_case datagrams
