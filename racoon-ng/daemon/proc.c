@@ -293,6 +293,22 @@ proc_sandbox(const struct privdrop *pd, const char *procname)
 	    pd->root ? pd->chroot : "",
 	    !pd->root || pd->have_user ? "" : ", no unprivileged user",
 	    (unsigned long)getuid());
+	/* Last: the system call filter (seccomp.c). */
+#if defined(SANITIZER_BUILD)
+	log_info("%s: a sanitizer build: no system call filter", procname);
+#else
+	switch (proc_seccomp(procname)) {
+	case -1:
+		fatal("%s: system call filter", procname);
+	case 0:
+		log_debug("%s: no system call filter on this system",
+		    procname);
+		break;
+	default:
+		log_debug("%s: system call filter in place", procname);
+		break;
+	}
+#endif
 }
 
 void

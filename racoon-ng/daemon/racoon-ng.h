@@ -325,6 +325,8 @@ int	proc_privdrop_setup(const struct rconf *, struct privdrop *,
  * should work fails.
  */
 void	proc_sandbox(const struct privdrop *, const char *procname);
+/* seccomp.c: 1 filter installed, 0 none on this system, -1 failed. */
+int	proc_seccomp(const char *procname);
 /* Close every descriptor but the ones listed (-1 ends the list). */
 void	proc_closefrom_except(const int *keep, size_t n);
 

@@ -196,7 +196,7 @@ processes_head()
 {
 	atf_set "descr" "three processes; as root the ike and ca processes" \
 	    "are unprivileged, chrooted, without capabilities and new" \
-	    "privileges; the parent keeps root"
+	    "privileges, behind a system call filter; the parent keeps root"
 	atf_set "timeout" "60"
 }
 processes_body()
@@ -235,6 +235,10 @@ processes_body()
 		    fail_log "child $k has capabilities"
 		grep -q '^CapPrm:[[:space:]]*0000000000000000' /proc/$k/status ||
 		    fail_log "child $k has permitted capabilities"
+		# The system call filter (not in the sanitizer pass).
+		grep -q 'a sanitizer build: no system call filter' rn.log ||
+		    grep -q '^Seccomp:[[:space:]]*2' /proc/$k/status ||
+		    fail_log "child $k has no system call filter"
 		# No sockets or files of the parent's came along.
 		n=$(ls /proc/$k/fd | wc -l)
 		[ $n -le 12 ] || fail_log "child $k holds $n descriptors"
