@@ -17,7 +17,11 @@
 /*
  * The control socket (racoonctl(8)), served by the parent: who may use it
  * is decided by the socket file's owner, group and mode (racoon.conf
- * `adminsock'), as racoon did.  Requests are small fixed records (see
+ * `adminsock'), as racoon did, and then by the credentials the kernel
+ * gives for the connecting process (SO_PEERCRED, getpeereid(3)): root,
+ * the socket's owner, or a member of its group (primary or, where the
+ * kernel tells, supplementary); anybody else is refused even when the
+ * mode lets everybody connect.  Requests are small fixed records (see
  * control.h) read with the bounded reader; SADB questions are answered
  * here from the transport (keys never leave: the dumps are stripped),
  * ISAKMP questions are passed to the ike process, which answers through
@@ -32,6 +36,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +67,8 @@ static struct {
 	TAILQ_HEAD(, cclient)	 clients;
 	size_t			 nclients;
 	uint32_t		 lastid;
+	uid_t			 uid;		/* the socket's owner */
+	gid_t			 gid;		/* and group */
 } ctl = { .fd = -1 };
 
 static void	client_cb(int, short, void *);
@@ -222,18 +229,79 @@ control_init(const struct rconf *rc, char *err, size_t errsz)
 	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	ctl.fd = fd;
 	(void)strlcpy(ctl.path, rc->adminsock, sizeof(ctl.path));
+	/* Not root: chown was not done, the socket is ours. */
+	ctl.uid = geteuid() == 0 ? rc->admin_uid : geteuid();
+	ctl.gid = geteuid() == 0 ? rc->admin_gid : getegid();
 	return (0);
+}
+
+/*
+ * Whether the process at the other end of `s' may use the socket: root,
+ * the socket's owner, or in its group.  The kernel's word, not the
+ * client's; a socket whose credentials cannot be had is refused.
+ */
+static bool
+peer_allowed(int s, uid_t *uidp, gid_t *gidp)
+{
+	uid_t uid;
+	gid_t gid;
+#if defined(SO_PEERCRED) && defined(__linux__)
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1 ||
+	    len != sizeof(uc)) {
+		log_warn("control: SO_PEERCRED");
+		return (false);
+	}
+	uid = uc.uid;
+	gid = uc.gid;
+#else
+	if (getpeereid(s, &uid, &gid) == -1) {
+		log_warn("control: getpeereid");
+		return (false);
+	}
+#endif
+	*uidp = uid;
+	*gidp = gid;
+	if (uid == 0 || uid == ctl.uid || gid == ctl.gid)
+		return (true);
+#if defined(SO_PEERGROUPS)
+	{
+		gid_t groups[NGROUPS_MAX];
+		socklen_t glen = sizeof(groups);
+		size_t i;
+
+		/* Linux 4.13: the supplementary groups. */
+		if (getsockopt(s, SOL_SOCKET, SO_PEERGROUPS, groups,
+		    &glen) == 0)
+			for (i = 0; i < glen / sizeof(groups[0]); i++)
+				if (groups[i] == ctl.gid)
+					return (true);
+	}
+#endif
+	return (false);
 }
 
 static void
 accept_cb(int fd, short ev, void *arg)
 {
 	struct cclient *c;
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
 	int s;
 
 	if ((s = accept(fd, NULL, NULL)) == -1) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 			log_warn("%s: accept", __func__);
+		return;
+	}
+	if (!peer_allowed(s, &uid, &gid)) {
+		log_warnx("control: uid %ld gid %ld refused: not root, the "
+		    "owner (uid %ld) or in the group (gid %ld) of %s",
+		    (long)uid, (long)gid, (long)ctl.uid, (long)ctl.gid,
+		    ctl.path);
+		close(s);
 		return;
 	}
 	if (ctl.nclients >= CTL_CLIENTS_MAX) {

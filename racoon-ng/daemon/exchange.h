@@ -211,6 +211,12 @@ struct frame_sa {
 	uint16_t	 natt_sport;
 	uint16_t	 natt_dport;
 	uint32_t	 inbound_spi;	/* PS_SA_ADD: its pair */
+	/*
+	 * Transport mode behind a NAT: the original addresses (RFC 3947
+	 * 5.2), the peer's from its NAT-OA and ours; AF_UNSPEC: none.
+	 */
+	struct sad_addr	 natt_oa_peer;
+	struct sad_addr	 natt_oa_local;
 };
 int	frame_sa_install(const struct frame_sa *, frame_result_cb, void *arg);
 int	frame_sa_delete(uint8_t satype, uint32_t spi, const struct sad_addr *src,

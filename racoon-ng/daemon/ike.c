@@ -1320,6 +1320,8 @@ frame_sa_install(const struct frame_sa *s, frame_result_cb cb, void *arg)
 	ipc_put_u16(&w, s->natt_sport);
 	ipc_put_u16(&w, s->natt_dport);
 	ipc_put_u32(&w, s->inbound_spi);
+	ipc_put_addr(&w, &s->natt_oa_peer);
+	ipc_put_addr(&w, &s->natt_oa_local);
 	/* The builder and the queued record are wiped when freed. */
 	return (send_result_req(IP_SA_ADD, &w, cb, arg));
 }

@@ -49,6 +49,8 @@
 
 struct ikev1_engine *ikev1;
 
+static void	orphan_free(unsigned);
+
 /* ------------------------------------------------------------- engine */
 
 struct ikev1_engine *
@@ -77,6 +79,8 @@ ikev1_engine_free(struct ikev1_engine *e)
 		p2_free(p2, "shutdown");
 	while ((p1 = TAILQ_FIRST(&e->p1s)) != NULL)
 		p1_free(p1, "shutdown");
+	while (e->norphans > 0)
+		orphan_free(e->norphans - 1);
 	ike_prf_free(e->sha256);
 	explicit_bzero(e->secret, sizeof(e->secret));
 	free(e);
@@ -625,6 +629,7 @@ p1_free(struct p1 *p1, const char *why)
 	zfree(&p1->idr_b, &p1->idrlen);
 	zfree(&p1->tx, &p1->txlen);
 	zfree(&p1->peer_id, &p1->peer_idlen);
+	ph1_cert_free(p1);
 	ike_dh_free(p1->dh);
 	ike_prf_free(p1->prf);
 	ike_cbc_free(p1->cbc);
@@ -992,6 +997,135 @@ p1_lookup(const struct isakmp_hdr *h, const struct ike_endpoint *ep)
 static void recv_dgram(const uint8_t *, size_t, const struct ike_endpoint *,
 	    bool);
 
+/*
+ * Fragments of a first message (MM1 or AM1: the responder's cookie is
+ * still zero) come before any phase 1 handle.  They are reassembled in a
+ * small table of sets keyed by both cookies and the peer's address and
+ * port, taken only from peers a remote with ike_frag on or force
+ * matches.  The bytes held are charged to the engine's pool like every
+ * handle's; a peer holds at most IKEV1_FRAG_ORPHANS_PEER sets and all
+ * peers IKEV1_FRAG_ORPHANS: a new set pushes out the least recently fed
+ * one (the peer's own first), so a flood of fragments with fresh
+ * cookies costs a bounded amount of memory, and from one address cannot
+ * push out the sets of others.
+ */
+static uint64_t orphan_clock;
+
+static void
+orphan_free(unsigned i)
+{
+	struct frag_orphan *o = ikev1->orphans[i];
+
+	isakmp_reasm_clear(&o->reasm);
+	freezero(o, sizeof(*o));
+	ikev1->orphans[i] = ikev1->orphans[--ikev1->norphans];
+	ikev1->orphans[ikev1->norphans] = NULL;
+}
+
+static struct frag_orphan *
+orphan_get(const struct isakmp_hdr *h, const struct ike_endpoint *ep,
+    uint64_t now)
+{
+	struct isakmp_frag_limits lim;
+	struct frag_orphan *o;
+	unsigned i, npeer = 0, victim = IKEV1_FRAG_ORPHANS;
+	unsigned pvictim = IKEV1_FRAG_ORPHANS;
+
+	for (i = 0; i < ikev1->norphans;) {
+		o = ikev1->orphans[i];
+		if (isakmp_reasm_expire(&o->reasm, now) || !o->reasm.active) {
+			orphan_free(i);
+			continue;
+		}
+		i++;
+	}
+	for (i = 0; i < ikev1->norphans; i++) {
+		o = ikev1->orphans[i];
+		if (sad_addr_cmp(&o->remote, &ep->remote) != 0) {
+			if (victim == IKEV1_FRAG_ORPHANS ||
+			    o->touched < ikev1->orphans[victim]->touched)
+				victim = i;
+			continue;
+		}
+		if (memcmp(o->icookie, h->icookie, 8) == 0 &&
+		    memcmp(o->rcookie, h->rcookie, 8) == 0)
+			return (o);
+		npeer++;
+		if (pvictim == IKEV1_FRAG_ORPHANS ||
+		    o->touched < ikev1->orphans[pvictim]->touched)
+			pvictim = i;
+	}
+	if (npeer >= IKEV1_FRAG_ORPHANS_PEER)
+		victim = pvictim;
+	else if (ikev1->norphans < IKEV1_FRAG_ORPHANS)
+		victim = IKEV1_FRAG_ORPHANS;
+	else if (victim == IKEV1_FRAG_ORPHANS)
+		victim = pvictim;
+	if (victim != IKEV1_FRAG_ORPHANS) {
+		orphan_free(victim);
+		ikev1->x.frags_evicted++;
+	}
+	if ((o = calloc(1, sizeof(*o))) == NULL)
+		return (NULL);
+	memcpy(o->icookie, h->icookie, 8);
+	memcpy(o->rcookie, h->rcookie, 8);
+	o->remote = ep->remote;
+	memset(&lim, 0, sizeof(lim));
+	isakmp_reasm_init(&o->reasm, &ikev1->fragpool, &lim);
+	ikev1->orphans[ikev1->norphans++] = o;
+	return (o);
+}
+
+static void
+frag_recv_first(const struct isakmp_msg *m, const uint8_t *data, size_t len,
+    const struct ike_endpoint *ep)
+{
+	static const uint8_t zero[8];
+	const struct rcn_remote *rm;
+	struct frag_orphan *o;
+	struct isakmp_error e;
+	uint8_t *out = NULL;
+	size_t outlen = 0;
+	unsigned i;
+	int rc;
+	char from[64];
+
+	if (memcmp(m->hdr.rcookie, zero, 8) != 0 || m->hdr.msgid != 0 ||
+	    (m->hdr.etype != ISAKMP_ETYPE_IDPROT &&
+	    m->hdr.etype != ISAKMP_ETYPE_AGGRESSIVE) ||
+	    (rm = ikev1_remote_for(&ep->remote)) == NULL ||
+	    rm->ike_frag == RCN_OFF) {
+		log_debug("%s: a fragment for no exchange of ours", __func__);
+		ikev1->st.dropped++;
+		return;
+	}
+	if ((o = orphan_get(&m->hdr, ep, mono_ms())) == NULL) {
+		ikev1->st.dropped++;
+		return;
+	}
+	o->touched = ++orphan_clock;
+	memset(&e, 0, sizeof(e));
+	rc = isakmp_reasm_add(&o->reasm, data, len, mono_ms(), &out, &outlen,
+	    &e);
+	if (rc == ISAKMP_REASM_ERROR)
+		log_debug("%s: fragment refused: %s", __func__,
+		    e.what != NULL ? e.what : "?");
+	if (rc == ISAKMP_REASM_DONE || !o->reasm.active) {
+		for (i = 0; i < ikev1->norphans; i++)
+			if (ikev1->orphans[i] == o) {
+				orphan_free(i);
+				break;
+			}
+	}
+	if (rc != ISAKMP_REASM_DONE)
+		return;
+	(void)log_addr(&ep->remote, from, sizeof(from));
+	log_debug("from %s: first message reassembled from fragments "
+	    "(%zu bytes)", from, outlen);
+	recv_dgram(out, outlen, ep, true);
+	freezero(out, outlen);
+}
+
 static void
 frag_recv(const struct isakmp_msg *m, const uint8_t *data, size_t len,
     const struct ike_endpoint *ep)
@@ -1002,10 +1136,14 @@ frag_recv(const struct isakmp_msg *m, const uint8_t *data, size_t len,
 	uint8_t *out = NULL;
 	size_t outlen = 0;
 	int rc;
+	char nm[128];
 
 	ikev1->x.frags_rcvd++;
-	if ((p1 = p1_lookup(&m->hdr, ep)) == NULL || p1->rm == NULL ||
-	    p1->rm->ike_frag == RCN_OFF) {
+	if ((p1 = p1_lookup(&m->hdr, ep)) == NULL) {
+		frag_recv_first(m, data, len, ep);
+		return;
+	}
+	if (p1->rm == NULL || p1->rm->ike_frag == RCN_OFF) {
 		log_debug("%s: a fragment for no exchange of ours", __func__);
 		ikev1->st.dropped++;
 		return;
@@ -1024,6 +1162,8 @@ frag_recv(const struct isakmp_msg *m, const uint8_t *data, size_t len,
 		    e.what != NULL ? e.what : "?");
 	if (rc != ISAKMP_REASM_DONE)
 		return;
+	log_debug("%s: message reassembled from fragments (%zu bytes)",
+	    ikev1_p1name(p1, nm, sizeof(nm)), outlen);
 	recv_dgram(out, outlen, ep, true);
 	freezero(out, outlen);
 }

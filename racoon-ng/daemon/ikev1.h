@@ -27,6 +27,8 @@
  *			both phases, proposal_check, IDs and sainfo
  *	ikev1_ph1.c	main and aggressive mode, both roles; NAT-D and
  *			vendor IDs
+ *	ikev1_cert.c	signature authentication: CERT, CR and SIG
+ *			payloads, the peer's certificate and identity
  *	ikev1_qm.c	quick mode, both roles; KEYMAT and installing SAs
  *	ikev1_info.c	informational exchanges: notifications, DELETE,
  *			INITIAL-CONTACT, dead peer detection
@@ -70,6 +72,9 @@
 #define IKEV1_ID_MAX		512	/* an ID payload body we keep */
 #define IKEV1_FRAG_MTU		576	/* fragments: the IPv4 minimum */
 #define IKEV1_FRAG_POOL		(1024 * 1024)	/* bytes held in all */
+#define IKEV1_FRAG_ORPHANS	32	/* reassemblies of first messages
+					 * (no handle yet), in all */
+#define IKEV1_FRAG_ORPHANS_PEER	4	/* ... from one address */
 #define IKEV1_NOTIFY_RATE	20	/* unprotected notifications/s */
 #define IKEV1_REPLAY		32	/* replay window of our SAs */
 #define IKEV1_SPI_MIN		0x100
@@ -114,6 +119,14 @@ struct p1xf {
 enum natt_kind { NATT_NONE, NATT_DRAFT, NATT_RFC };
 
 struct p2;
+
+struct frag_orphan {
+	uint8_t			 icookie[8];
+	uint8_t			 rcookie[8];
+	struct sad_addr		 remote;
+	uint64_t		 touched;	/* when last fed (a count) */
+	struct isakmp_reasm	 reasm;
+};
 
 struct p1 {
 	TAILQ_ENTRY(p1)		 entry;
@@ -211,6 +224,9 @@ struct p1 {
 	uint8_t			 peer_idtype;
 	uint8_t			*peer_id;
 	size_t			 peer_idlen;
+
+	/* Signature authentication (ikev1_cert.c); NULL until used. */
+	struct p1cert		*cert;
 };
 TAILQ_HEAD(p1q, p1);
 
@@ -229,6 +245,7 @@ enum p2_state {
 /* The algorithms a phase 2 offers or accepts (a copy of the sainfo). */
 struct p2conf {
 	int		 pfs_group;
+	bool		 esn;		/* offer / accept RFC 4304 ESN */
 	uint32_t	 life_s;
 	uint64_t	 life_b;
 	struct rcn_p2enc enc[CONF_MAX_ALGS];
@@ -246,6 +263,7 @@ struct p2xf {
 	int		 auth;		/* IPSEC_AUTH_*, 0 none */
 	int		 encmode;	/* IPSEC_ENCMODE_* */
 	int		 group;
+	bool		 esn;		/* 64-bit sequence numbers */
 	uint32_t	 life_s;
 	uint64_t	 life_b;
 };
@@ -295,6 +313,8 @@ struct p2 {
 	size_t			 keplen;
 	bool			 natt;		/* UDP encapsulation */
 	uint16_t		 natt_lport, natt_pport;
+	/* The peer's original address from its NAT-OA (RFC 3947 5.2). */
+	struct sad_addr		 natoa_peer;	/* AF_UNSPEC: none came */
 	bool			 resp_lifetime;	/* send RESPONDER-LIFETIME */
 	bool			 gen_policy;	/* we installed policies */
 
@@ -339,6 +359,7 @@ struct ikev1_stats {
 	uint64_t	 dpd_dead;
 	uint64_t	 frags_sent;
 	uint64_t	 frags_rcvd;
+	uint64_t	 frags_evicted;	/* first-message sets pushed out */
 	uint64_t	 natt_keepalives;	/* sent (RFC 3948 2.3) */
 };
 
@@ -350,6 +371,13 @@ struct ikev1_engine {
 	uint8_t			 secret[32];	/* responder cookies */
 	struct ike_prf		*sha256;	/* cookies, digests */
 	struct isakmp_frag_pool	 fragpool;
+	/*
+	 * Reassembly of fragmented first messages (MM1/AM1: the zero
+	 * responder cookie), before a phase 1 handle exists; keyed by the
+	 * cookies and the peer's address and port.
+	 */
+	struct frag_orphan	*orphans[IKEV1_FRAG_ORPHANS];
+	unsigned		 norphans;
 	uint64_t		 notify_window;	/* rate limit */
 	unsigned		 notify_count;
 	uint32_t		 reqid_next;	/* generate_policy unique */
@@ -468,6 +496,23 @@ void	 ph1_cookie(const struct ike_endpoint *, const uint8_t icookie[8],
 	    uint8_t rcookie[8]);
 int	 ph1_natd_hash(struct p1 *, const struct sad_addr *, uint8_t *out,
 	    size_t outsz);
+
+/* ikev1_cert.c: signature authentication (RFC 2409 5.1) */
+bool	 ph1_sig_auth(int auth);
+void	 ph1_cert_free(struct p1 *);
+bool	 ph1_cert_want_cr(const struct p1 *, bool any_proposal);
+void	 ph1_cert_put_crs(struct p1 *, struct isakmp_buf *);
+void	 ph1_cert_take_crs(struct p1 *, const struct isakmp_msg *);
+int	 ph1_cert_put_mine(struct p1 *, struct isakmp_buf *);
+int	 ph1_cert_my_id(struct p1 *, uint8_t *out, size_t outsz, size_t *len);
+int	 ph1_cert_take_peer(struct p1 *, const struct isakmp_msg *,
+	    uint16_t *notify, char *why, size_t whysz);
+int	 ph1_cert_verify(struct p1 *, const uint8_t *idb, size_t idlen,
+	    const uint8_t *hash, size_t hashlen, uint16_t *notify, char *why,
+	    size_t whysz);
+int	 ph1_sign(struct p1 *, const uint8_t *hash, size_t len,
+	    int (*cont)(struct p1 *));
+const uint8_t *ph1_my_sig(const struct p1 *, size_t *len);
 
 /* ikev1_qm.c */
 struct p2 *qm_new(enum p1_side);

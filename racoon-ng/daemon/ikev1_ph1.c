@@ -16,7 +16,7 @@
 
 /*
  * Phase 1: main mode and aggressive mode (RFC 2409 5), both roles, with
- * pre-shared keys (5.4).
+ * pre-shared keys (5.4) or signatures (5.1).
  *
  *   main mode				aggressive mode
  *   MM1 I: SA, VID			AM1 I: SA, KE, Ni, IDii, VID
@@ -25,6 +25,11 @@
  *   MM4 R: KE, Nr, [NAT-D x2]		AM3 I: HASH_I, [NAT-D x2]  (E)
  *   MM5 I: IDii, HASH_I, [N]  (E)
  *   MM6 R: IDir, HASH_R       (E)
+ *
+ * With signatures (ikev1_cert.c) the messages with the nonces carry CR
+ * payloads (send_cr), the ones with HASH carry [CERT] and SIG in its
+ * place (MM5, MM6, AM2, AM3), SKEYID = prf(Ni_b | Nr_b, g^xy) is
+ * computed here, and the ca process signs HASH_I / HASH_R.
  *
  * SKEYID = prf(PSK, Ni_b | Nr_b) comes from the ca process, which picks
  * the key by the peer's address (main mode, and an aggressive mode
@@ -48,6 +53,7 @@
 #include <openssl/crypto.h>
 
 #include "ikev1.h"
+#include "cert.h"
 
 #define CLEAR_NOTIFY(p1, t)						\
 	(void)info_send_notify_clear(&(p1)->ep, (p1)->icookie,		\
@@ -63,6 +69,17 @@ static int	mm_i5_send(struct p1 *);
 static int	mm_r4_send(struct p1 *);
 static int	am_r2_send(struct p1 *);
 static int	am_i2_finish(struct p1 *);
+static int	mm_i5_send_signed(struct p1 *);
+static int	mm_r6_send(struct p1 *);
+static int	am_r2_send_signed(struct p1 *);
+static int	am_i3_send(struct p1 *);
+
+/*
+ * The continuations (p1->cont, and those of ph1_sign()) return 0 when
+ * they went on, -1 when they failed with the handle still there (the
+ * caller fails it), CONT_GONE when they freed it.
+ */
+#define CONT_GONE	1
 
 /* ---------------------------------------------------------- helpers */
 
@@ -404,6 +421,8 @@ skeyid_cb(void *arg, int error, const uint8_t *out, size_t len)
  * Ask the ca process for SKEYID.  The PSK is found by the peer's ID
  * payload for an aggressive mode responder, else by the peer's address
  * (or its peers_identifier name, as racoon 0.8 did for initiators).
+ * With signatures SKEYID is computed at once and cont runs now: the
+ * result is then cont's (0, -1 or CONT_GONE).
  */
 static int
 start_skeyid(struct p1 *p1, int (*cont)(struct p1 *))
@@ -414,6 +433,20 @@ start_skeyid(struct p1 *p1, int (*cont)(struct p1 *))
 	char ident[PS_IDENT_MAX];
 	int rc;
 
+	if (ph1_sig_auth(p1->sel.auth)) {
+		struct ike_p1keys k;
+
+		/* SKEYID = prf(Ni_b | Nr_b, g^xy): nothing secret needed. */
+		memset(&k, 0, sizeof(k));
+		if (p1->prf == NULL || ike_skeyid_sig(p1->prf, &k, p1->ni,
+		    p1->nilen, p1->nr, p1->nrlen, p1->gxy, p1->gxylen) != 0)
+			return (-1);
+		rc = p1_keys(p1, k.k_skeyid, k.k_prflen);
+		ike_p1keys_clear(&k);
+		if (rc != 0)
+			return (-1);
+		return (cont(p1));
+	}
 	if (p1->sel.auth != OAKLEY_AUTH_PSK)
 		return (-1);
 	memcpy(data, p1->ni, p1->nilen);
@@ -534,14 +567,97 @@ auth_failed(struct p1 *p1, const char *what)
 	CLEAR_NOTIFY(p1, ISAKMP_NTYPE_AUTHENTICATION_FAILED);
 }
 
+/*
+ * The peer's certificate, identity or signature was refused: log why,
+ * count it, tell the peer.
+ */
+static void
+sig_refused(struct p1 *p1, uint16_t ntf, const char *why)
+{
+	char nm[128];
+
+	log_warnx("%s: signature authentication failed: %s",
+	    ikev1_p1name(p1, nm, sizeof(nm)), why);
+	ikev1->x.auth_failed++;
+	frame_event(PS_EVT_PHASE1_AUTH_FAILED, &p1->ep.local, &p1->ep.remote,
+	    0, 0, why);
+	CLEAR_NOTIFY(p1, ntf);
+}
+
+/*
+ * Check the peer with signatures: its CERT and SIG payloads in m, the ID
+ * payload body given, HASH_I (from the initiator) or HASH_R recomputed.
+ * H_OK; H_DROP when only the signature is wrong (as a wrong HASH is);
+ * H_GONE when the certificate or identity is refused.
+ */
+static int
+sig_check(struct p1 *p1, const struct isakmp_msg *m, bool from_initiator,
+    const uint8_t *idb, size_t idlen)
+{
+	uint8_t want[IKE_HASH_MAXLEN];
+	uint16_t ntf;
+	int n, r;
+	char why[CERT_ERR_MAX + 128];
+
+	if (m != NULL && ph1_cert_take_peer(p1, m, &ntf, why,
+	    sizeof(why)) != 0) {
+		sig_refused(p1, ntf, why);
+		p1_fail(p1, PS_EVT_PHASE1_AUTH_FAILED, why);
+		return (H_GONE);
+	}
+	if ((n = p1_hash(p1, from_initiator, want, sizeof(want))) <= 0) {
+		p1_fail(p1, PS_EVT_PHASE1_AUTH_FAILED, "no HASH");
+		return (H_GONE);
+	}
+	r = ph1_cert_verify(p1, idb, idlen, want, (size_t)n, &ntf, why,
+	    sizeof(why));
+	explicit_bzero(want, sizeof(want));
+	if (r == 0)
+		return (H_OK);
+	sig_refused(p1, ntf, why);
+	if (r == -2)
+		return (H_DROP);
+	p1_fail(p1, PS_EVT_PHASE1_AUTH_FAILED, why);
+	return (H_GONE);
+}
+
+static bool
+sig_used(const struct p1 *p1)
+{
+	return (ph1_sig_auth(p1->sel.auth));
+}
+
+/* [CERT] and SIG after the ID payload; -1 without a signature. */
+static int
+put_cert_sig(struct p1 *p1, struct isakmp_buf *b)
+{
+	const uint8_t *sig;
+	size_t len;
+	char nm[128];
+
+	if ((sig = ph1_my_sig(p1, &len)) == NULL)
+		return (-1);
+	if (ph1_cert_put_mine(p1, b) != 0) {
+		log_warnx("%s: send_cert is on but there is no certificate "
+		    "of ours", ikev1_p1name(p1, nm, sizeof(nm)));
+		return (-1);
+	}
+	return (isakmp_put_data(b, ISAKMP_NPTYPE_SIG, sig, len) != 0 ? -1 :
+	    0);
+}
+
 static int
 my_id_body(struct p1 *p1, uint8_t **body, size_t *len)
 {
 	uint8_t id[IKEV1_ID_MAX];
 	size_t n;
 
-	if ((n = sa_my_id(p1, id, sizeof(id))) == 0 ||
-	    (*body = dup_bytes(id, n)) == NULL)
+	if (p1->rm->my_id.type == RCN_ID_ASN1DN) {
+		if (ph1_cert_my_id(p1, id, sizeof(id), &n) != 0)
+			return (-1);
+	} else if ((n = sa_my_id(p1, id, sizeof(id))) == 0)
+		return (-1);
+	if ((*body = dup_bytes(id, n)) == NULL)
 		return (-1);
 	*len = n;
 	return (0);
@@ -615,6 +731,8 @@ ph1_initiate(const struct rcn_remote *rm, const struct ike_endpoint *ep,
 		isakmp_put_data(&b, ISAKMP_NPTYPE_KE, p1->gxi, p1->gxilen);
 		isakmp_put_data(&b, ISAKMP_NPTYPE_NONCE, p1->ni, p1->nilen);
 		isakmp_put_data(&b, ISAKMP_NPTYPE_ID, p1->idi_b, p1->idilen);
+		if (ph1_cert_want_cr(p1, true))
+			ph1_cert_put_crs(p1, &b);
 	}
 	put_vids(&b, p1);
 	if (send_clear(p1, &b, true) != 0) {
@@ -672,6 +790,8 @@ mm_i3_send(struct p1 *p1)
 	start_msg(p1, &b);
 	isakmp_put_data(&b, ISAKMP_NPTYPE_KE, p1->gxi, p1->gxilen);
 	isakmp_put_data(&b, ISAKMP_NPTYPE_NONCE, p1->ni, p1->nilen);
+	if (ph1_cert_want_cr(p1, false))
+		ph1_cert_put_crs(p1, &b);
 	put_natd(&b, p1);
 	if (send_clear(p1, &b, true) != 0)
 		return (-1);
@@ -709,7 +829,7 @@ take_ke_nonce(struct p1 *p1, const struct isakmp_msg *m, bool initiator)
 static int
 mm_i4_recv(struct p1 *p1, struct isakmp_msg *m)
 {
-	int ntf;
+	int ntf, r;
 
 	if ((ntf = take_ke_nonce(p1, m, true)) != 0) {
 		CLEAR_NOTIFY(p1, (uint16_t)ntf);
@@ -727,9 +847,12 @@ mm_i4_recv(struct p1 *p1, struct isakmp_msg *m)
 		return (H_GONE);
 	}
 	natd_check(p1, m);
-	if (start_skeyid(p1, mm_i5_send) != 0) {
-		p1_fail(p1, PS_EVT_PHASE1_AUTH_FAILED,
-		    "cannot compute SKEYID (authentication method?)");
+	if (sig_used(p1))
+		ph1_cert_take_crs(p1, m);
+	if ((r = start_skeyid(p1, mm_i5_send)) != 0) {
+		if (r != CONT_GONE)
+			p1_fail(p1, PS_EVT_PHASE1_AUTH_FAILED,
+			    "cannot compute SKEYID (authentication method?)");
 		return (H_GONE);
 	}
 	return (H_OK);
@@ -747,10 +870,36 @@ mm_i5_send(struct p1 *p1)
 	if (my_id_body(p1, &p1->idi_b, &p1->idilen) != 0 ||
 	    (n = p1_hash(p1, true, h, sizeof(h))) <= 0)
 		return (-1);
+	if (sig_used(p1)) {
+		/* MM5 when the ca process has signed HASH_I. */
+		n = ph1_sign(p1, h, (size_t)n, mm_i5_send_signed);
+		explicit_bzero(h, sizeof(h));
+		return (n);
+	}
 	isakmp_buf_alloc(&b, 0);
 	isakmp_put_data(&b, ISAKMP_NPTYPE_ID, p1->idi_b, p1->idilen);
 	isakmp_put_data(&b, ISAKMP_NPTYPE_HASH, h, (size_t)n);
 	explicit_bzero(h, sizeof(h));
+	if (want_initial_contact(p1))
+		put_initial_contact(&b, p1);
+	if (send_sealed(p1, ISAKMP_ETYPE_IDPROT, &b, true) != 0)
+		return (-1);
+	p1->state = P1S_MSG5SENT;
+	return (0);
+}
+
+/* MM5 with signatures: IDii, [CERT], SIG_I, [N]. */
+static int
+mm_i5_send_signed(struct p1 *p1)
+{
+	struct isakmp_buf b;
+
+	isakmp_buf_alloc(&b, 0);
+	isakmp_put_data(&b, ISAKMP_NPTYPE_ID, p1->idi_b, p1->idilen);
+	if (put_cert_sig(p1, &b) != 0) {
+		isakmp_buf_free(&b);
+		return (-1);
+	}
 	if (want_initial_contact(p1))
 		put_initial_contact(&b, p1);
 	if (send_sealed(p1, ISAKMP_ETYPE_IDPROT, &b, true) != 0)
@@ -779,7 +928,8 @@ mm_peer_auth(struct p1 *p1, struct isakmp_msg *m,
 	if (open_body(p1, m, iv, &plain, &plen) != 0)
 		return (H_DROP);
 	if ((id = isakmp_msg_find(m, ISAKMP_NPTYPE_ID)) == NULL ||
-	    get_data(m, ISAKMP_NPTYPE_HASH, &h) != 0) {
+	    id->len < 4 || (!sig_used(p1) &&
+	    get_data(m, ISAKMP_NPTYPE_HASH, &h) != 0)) {
 		CLEAR_NOTIFY(p1, ISAKMP_NTYPE_PAYLOAD_MALFORMED);
 		freezero(plain, plen);
 		return (H_DROP);
@@ -789,7 +939,19 @@ mm_peer_auth(struct p1 *p1, struct isakmp_msg *m,
 		return (H_DROP);
 	}
 	*idlen = id->len;
-	if (!hash_ok(p1, from_initiator, &h)) {
+	if (sig_used(p1)) {
+		int r = sig_check(p1, m, from_initiator, *idb, *idlen);
+
+		if (r != H_OK) {
+			freezero(plain, plen);
+			if (r == H_DROP) {
+				free(*idb);
+				*idb = NULL;
+				*idlen = 0;
+			}
+			return (r);
+		}
+	} else if (!hash_ok(p1, from_initiator, &h)) {
 		free(*idb);
 		*idb = NULL;
 		*idlen = 0;
@@ -843,6 +1005,7 @@ ph1_recv_new(const struct isakmp_msg *cm, const struct ike_endpoint *ep,
 	struct p1 *p1, *o;
 	uint16_t ntf;
 	unsigned i;
+	int rc;
 	bool aggr = m->hdr.etype == ISAKMP_ETYPE_AGGRESSIVE, mode_ok = false;
 	char from[64];
 
@@ -966,11 +1129,12 @@ ph1_recv_new(const struct isakmp_msg *cm, const struct ike_endpoint *ep,
 			return;
 		}
 		make_nonce(p1, p1->nr, &p1->nrlen);
-		if (start_skeyid(p1, am_r2_send) != 0) {
+		if (sig_used(p1))
+			ph1_cert_take_crs(p1, m);
+		if ((rc = start_skeyid(p1, am_r2_send)) != 0 &&
+		    rc != CONT_GONE)
 			p1_fail(p1, PS_EVT_PHASE1_AUTH_FAILED,
 			    "cannot compute SKEYID");
-			return;
-		}
 		return;
 	}
 	start_msg(p1, &b);
@@ -1007,9 +1171,12 @@ mm_r3_recv(struct p1 *p1, struct isakmp_msg *m)
 	}
 	make_nonce(p1, p1->nr, &p1->nrlen);
 	natd_check(p1, m);
-	if (start_skeyid(p1, mm_r4_send) != 0) {
-		p1_fail(p1, PS_EVT_PHASE1_AUTH_FAILED,
-		    "cannot compute SKEYID (authentication method?)");
+	if (sig_used(p1))
+		ph1_cert_take_crs(p1, m);
+	if ((ntf = start_skeyid(p1, mm_r4_send)) != 0) {
+		if (ntf != CONT_GONE)
+			p1_fail(p1, PS_EVT_PHASE1_AUTH_FAILED,
+			    "cannot compute SKEYID (authentication method?)");
 		return (H_GONE);
 	}
 	return (H_OK);
@@ -1023,6 +1190,8 @@ mm_r4_send(struct p1 *p1)
 	start_msg(p1, &b);
 	isakmp_put_data(&b, ISAKMP_NPTYPE_KE, p1->gxr, p1->gxrlen);
 	isakmp_put_data(&b, ISAKMP_NPTYPE_NONCE, p1->nr, p1->nrlen);
+	if (ph1_cert_want_cr(p1, false))
+		ph1_cert_put_crs(p1, &b);
 	put_natd(&b, p1);
 	if (send_clear(p1, &b, true) != 0)
 		return (-1);
@@ -1044,6 +1213,17 @@ mm_r5_recv(struct p1 *p1, struct isakmp_msg *m, const struct ike_endpoint *ep)
 		p1_fail(p1, PS_EVT_PHASE1_AUTH_FAILED, "cannot make MM6");
 		return (H_GONE);
 	}
+	if (sig_used(p1)) {
+		/* MM6 when the ca process has signed HASH_R. */
+		r = ph1_sign(p1, hr, (size_t)n, mm_r6_send);
+		explicit_bzero(hr, sizeof(hr));
+		if (r != 0) {
+			p1_fail(p1, PS_EVT_PHASE1_AUTH_FAILED,
+			    "cannot sign HASH_R");
+			return (H_GONE);
+		}
+		return (H_OK);
+	}
 	isakmp_buf_alloc(&b, 0);
 	isakmp_put_data(&b, ISAKMP_NPTYPE_ID, p1->idr_b, p1->idrlen);
 	isakmp_put_data(&b, ISAKMP_NPTYPE_HASH, hr, (size_t)n);
@@ -1058,6 +1238,26 @@ mm_r5_recv(struct p1 *p1, struct isakmp_msg *m, const struct ike_endpoint *ep)
 	return (H_OK);
 }
 
+/* MM6 with signatures: IDir, [CERT], SIG_R; phase 1 is up. */
+static int
+mm_r6_send(struct p1 *p1)
+{
+	struct isakmp_buf b;
+
+	isakmp_buf_alloc(&b, 0);
+	isakmp_put_data(&b, ISAKMP_NPTYPE_ID, p1->idr_b, p1->idrlen);
+	if (put_cert_sig(p1, &b) != 0) {
+		isakmp_buf_free(&b);
+		return (-1);
+	}
+	if (send_sealed(p1, ISAKMP_ETYPE_IDPROT, &b, false) != 0)
+		return (-1);
+	p1_established(p1);
+	if (p1->ic_rcvd)
+		info_initial_contact(p1);
+	return (0);
+}
+
 /* -------------------------------------------------- aggressive mode, R */
 
 static int
@@ -1070,6 +1270,12 @@ am_r2_send(struct p1 *p1)
 	if (my_id_body(p1, &p1->idr_b, &p1->idrlen) != 0 ||
 	    (n = p1_hash(p1, false, hr, sizeof(hr))) <= 0)
 		return (-1);
+	if (sig_used(p1)) {
+		/* AM2 when the ca process has signed HASH_R. */
+		n = ph1_sign(p1, hr, (size_t)n, am_r2_send_signed);
+		explicit_bzero(hr, sizeof(hr));
+		return (n);
+	}
 	start_msg(p1, &b);
 	isakmp_put_data(&b, ISAKMP_NPTYPE_SA, p1->sar_b, p1->sarlen);
 	isakmp_put_data(&b, ISAKMP_NPTYPE_KE, p1->gxr, p1->gxrlen);
@@ -1077,6 +1283,31 @@ am_r2_send(struct p1 *p1)
 	isakmp_put_data(&b, ISAKMP_NPTYPE_ID, p1->idr_b, p1->idrlen);
 	isakmp_put_data(&b, ISAKMP_NPTYPE_HASH, hr, (size_t)n);
 	explicit_bzero(hr, sizeof(hr));
+	put_vids(&b, p1);
+	put_natd(&b, p1);
+	if (send_clear(p1, &b, true) != 0)
+		return (-1);
+	p1->state = P1S_MSG2SENT;
+	return (0);
+}
+
+/* AM2 with signatures: SA, KE, Nr, IDir, [CERT], SIG_R, [CR], ... */
+static int
+am_r2_send_signed(struct p1 *p1)
+{
+	struct isakmp_buf b;
+
+	start_msg(p1, &b);
+	isakmp_put_data(&b, ISAKMP_NPTYPE_SA, p1->sar_b, p1->sarlen);
+	isakmp_put_data(&b, ISAKMP_NPTYPE_KE, p1->gxr, p1->gxrlen);
+	isakmp_put_data(&b, ISAKMP_NPTYPE_NONCE, p1->nr, p1->nrlen);
+	isakmp_put_data(&b, ISAKMP_NPTYPE_ID, p1->idr_b, p1->idrlen);
+	if (put_cert_sig(p1, &b) != 0) {
+		isakmp_buf_free(&b);
+		return (-1);
+	}
+	if (ph1_cert_want_cr(p1, false))
+		ph1_cert_put_crs(p1, &b);
 	put_vids(&b, p1);
 	put_natd(&b, p1);
 	if (send_clear(p1, &b, true) != 0)
@@ -1095,13 +1326,20 @@ am_r3_recv(struct p1 *p1, struct isakmp_msg *m, const struct ike_endpoint *ep)
 
 	if (enc && open_body(p1, m, iv, &plain, &plen) != 0)
 		return (H_DROP);
-	if (get_data(m, ISAKMP_NPTYPE_HASH, &h) != 0) {
+	if (sig_used(p1)) {
+		int r = sig_check(p1, m, true, p1->idi_b, p1->idilen);
+
+		if (r != H_OK) {
+			if (plain != NULL)
+				freezero(plain, plen);
+			return (r);
+		}
+	} else if (get_data(m, ISAKMP_NPTYPE_HASH, &h) != 0) {
 		CLEAR_NOTIFY(p1, ISAKMP_NTYPE_PAYLOAD_MALFORMED);
 		if (plain != NULL)
 			freezero(plain, plen);
 		return (H_DROP);
-	}
-	if (!hash_ok(p1, true, &h)) {
+	} else if (!hash_ok(p1, true, &h)) {
 		auth_failed(p1, "HASH_I");
 		if (plain != NULL)
 			freezero(plain, plen);
@@ -1130,13 +1368,17 @@ am_i2_recv(struct p1 *p1, struct isakmp_msg *m)
 	struct isakmp_sa sa;
 	struct isakmp_data ke, no, h;
 	uint16_t ntf;
-	int group = p1->sel.group;
+	int group = p1->sel.group, r;
+	char why[CERT_ERR_MAX + 64];
 
+	memset(&h, 0, sizeof(h));
 	if ((pl = isakmp_msg_find(m, ISAKMP_NPTYPE_SA)) == NULL ||
 	    get_data(m, ISAKMP_NPTYPE_KE, &ke) != 0 ||
 	    get_data(m, ISAKMP_NPTYPE_NONCE, &no) != 0 ||
-	    get_data(m, ISAKMP_NPTYPE_HASH, &h) != 0 ||
-	    (id = isakmp_msg_find(m, ISAKMP_NPTYPE_ID)) == NULL)
+	    (get_data(m, ISAKMP_NPTYPE_HASH, &h) != 0 &&
+	    isakmp_msg_find(m, ISAKMP_NPTYPE_SIG) == NULL) ||
+	    (id = isakmp_msg_find(m, ISAKMP_NPTYPE_ID)) == NULL ||
+	    id->len < 4)
 		return (H_DROP);
 	memcpy(p1->rcookie, m->hdr.rcookie, 8);
 	if (isakmp_decode_sa(pl, &sa, &e) != 0 ||
@@ -1145,6 +1387,19 @@ am_i2_recv(struct p1 *p1, struct isakmp_msg *m)
 		CLEAR_NOTIFY(p1, ISAKMP_NTYPE_NO_PROPOSAL_CHOSEN);
 		p1_fail(p1, PS_EVT_PHASE1_NO_PROPOSAL,
 		    "the responder chose a proposal we did not make");
+		return (H_GONE);
+	}
+	if (sig_used(p1)) {
+		/* CERT and SIG kept for am_i2_finish(). */
+		if (ph1_cert_take_peer(p1, m, &ntf, why, sizeof(why)) != 0) {
+			sig_refused(p1, ntf, why);
+			p1_fail(p1, PS_EVT_PHASE1_AUTH_FAILED, why);
+			return (H_GONE);
+		}
+		ph1_cert_take_crs(p1, m);
+	} else if (h.data == NULL) {
+		CLEAR_NOTIFY(p1, ISAKMP_NTYPE_PAYLOAD_MALFORMED);
+		p1_fail(p1, PS_EVT_PHASE1_AUTH_FAILED, "AM2 without HASH_R");
 		return (H_GONE);
 	}
 	if ((p1->prf = ike_prf_new(p1->sel.hash)) == NULL ||
@@ -1159,7 +1414,8 @@ am_i2_recv(struct p1 *p1, struct isakmp_msg *m)
 	p1->idrlen = id->len;
 	memcpy(p1->nr, no.data, no.len);
 	p1->nrlen = no.len;
-	memcpy(p1->hash_r, h.data, h.len);
+	if (h.len > 0)
+		memcpy(p1->hash_r, h.data, h.len);
 	p1->hash_rlen = h.len;
 	vid_recv(p1, m);
 	if (derive_gxy(p1, p1->gxr, p1->gxrlen) != 0) {
@@ -1169,9 +1425,10 @@ am_i2_recv(struct p1 *p1, struct isakmp_msg *m)
 		return (H_GONE);
 	}
 	natd_check(p1, m);
-	if (start_skeyid(p1, am_i2_finish) != 0) {
-		p1_fail(p1, PS_EVT_PHASE1_AUTH_FAILED,
-		    "cannot compute SKEYID (authentication method?)");
+	if ((r = start_skeyid(p1, am_i2_finish)) != 0) {
+		if (r != CONT_GONE)
+			p1_fail(p1, PS_EVT_PHASE1_AUTH_FAILED,
+			    "cannot compute SKEYID (authentication method?)");
 		return (H_GONE);
 	}
 	return (H_OK);
@@ -1188,21 +1445,37 @@ am_i2_finish(struct p1 *p1)
 
 	h.data = p1->hash_r;
 	h.len = p1->hash_rlen;
-	if (!hash_ok(p1, false, &h)) {
+	if (sig_used(p1)) {
+		/* A wrong signature ends it here: AM2 is not sent again. */
+		if ((n = sig_check(p1, NULL, false, p1->idr_b,
+		    p1->idrlen)) == H_GONE)
+			return (CONT_GONE);
+		if (n != H_OK) {
+			p1_fail(p1, PS_EVT_PHASE1_AUTH_FAILED,
+			    "the responder's signature is wrong");
+			return (CONT_GONE);
+		}
+	} else if (!hash_ok(p1, false, &h)) {
 		auth_failed(p1, "HASH_R");
 		p1_fail(p1, PS_EVT_PHASE1_AUTH_FAILED, "HASH_R is wrong");
-		return (0);
+		return (CONT_GONE);
 	}
 	if (sa_peer_id_ok(p1, p1->idr_b, p1->idrlen, why, sizeof(why)) !=
 	    0 || store_peer_id(p1, p1->idr_b, p1->idrlen) != 0) {
 		CLEAR_NOTIFY(p1, ISAKMP_NTYPE_INVALID_ID_INFORMATION);
 		p1_fail(p1, PS_EVT_PHASE1_AUTH_FAILED, why);
-		return (0);
+		return (CONT_GONE);
 	}
 	if ((n = p1_hash(p1, true, hi, sizeof(hi))) <= 0)
 		return (-1);
 	if (p1->nat_used)
 		(void)p1_set_endpoint_natt(p1);
+	if (sig_used(p1)) {
+		/* AM3 when the ca process has signed HASH_I. */
+		n = ph1_sign(p1, hi, (size_t)n, am_i3_send);
+		explicit_bzero(hi, sizeof(hi));
+		return (n);
+	}
 	isakmp_buf_alloc(&b, 0);
 	isakmp_put_data(&b, ISAKMP_NPTYPE_HASH, hi, (size_t)n);
 	explicit_bzero(hi, sizeof(hi));
@@ -1210,6 +1483,26 @@ am_i2_finish(struct p1 *p1)
 	if (want_initial_contact(p1))
 		put_initial_contact(&b, p1);
 	/* AM3 goes encrypted (RFC 3947 4, racoon and libreswan do). */
+	if (send_sealed(p1, ISAKMP_ETYPE_AGGRESSIVE, &b, false) != 0)
+		return (-1);
+	p1_established(p1);
+	return (0);
+}
+
+/* AM3 with signatures: [CERT], SIG_I, [NAT-D], [N]; phase 1 is up. */
+static int
+am_i3_send(struct p1 *p1)
+{
+	struct isakmp_buf b;
+
+	isakmp_buf_alloc(&b, 0);
+	if (put_cert_sig(p1, &b) != 0) {
+		isakmp_buf_free(&b);
+		return (-1);
+	}
+	put_natd(&b, p1);
+	if (want_initial_contact(p1))
+		put_initial_contact(&b, p1);
 	if (send_sealed(p1, ISAKMP_ETYPE_AGGRESSIVE, &b, false) != 0)
 		return (-1);
 	p1_established(p1);

@@ -182,6 +182,46 @@ put_natoa(struct isakmp_buf *b, const struct p2 *p2)
 }
 
 /*
+ * The peer's original address from the NAT-OA payloads of its quick
+ * mode message (RFC 3947 5.2: NAT-OAi, then NAT-OAr): the initiator's
+ * first, the responder's second; each knows its own address, not the
+ * other's behind a NAT.  Kept for the SAs of transport mode; a missing
+ * or damaged one only leaves the SAs without it.
+ */
+static void
+take_natoa(struct p2 *p2, const struct isakmp_msg *m)
+{
+	const struct isakmp_payload *pl;
+	struct isakmp_natoa oa;
+	struct isakmp_error e;
+	uint8_t type = p2->p1->natt == NATT_DRAFT ?
+	    ISAKMP_NPTYPE_NATOA_DRAFT : ISAKMP_NPTYPE_NATOA;
+	char nm[160], a[64];
+
+	memset(&p2->natoa_peer, 0, sizeof(p2->natoa_peer));
+	pl = isakmp_msg_find_nth(m, type, p2->side == P1_RESPONDER ? 0 : 1);
+	if (pl == NULL)
+		return;
+	memset(&e, 0, sizeof(e));
+	if (isakmp_decode_natoa(pl, &oa, &e) != 0) {
+		log_info("%s: NAT-OA ignored: %s", p2name(p2, nm, sizeof(nm)),
+		    e.what != NULL ? e.what : "malformed");
+		return;
+	}
+	if (oa.af == 4) {
+		p2->natoa_peer.af = AF_INET;
+		memcpy(&p2->natoa_peer.a.v4, oa.addr, 4);
+	} else {
+		p2->natoa_peer.af = AF_INET6;
+		memcpy(&p2->natoa_peer.a.v6, oa.addr, 16);
+	}
+	p2->natoa_peer.plen = (uint8_t)sad_addr_bits(&p2->natoa_peer);
+	log_debug("%s: the peer's original address %s",
+	    p2name(p2, nm, sizeof(nm)), log_addr(&p2->natoa_peer, a,
+	    sizeof(a)));
+}
+
+/*
  * Decrypt a quick mode message with iv (updated), parse its body and
  * check its HASH(1) or HASH(2) against the rest of it.  0, -1 (not
  * decryptable or not parseable: dropped silently), -2 (the hash is
@@ -460,6 +500,7 @@ qm_i2_recv(struct p2 *p2, struct isakmp_msg *m)
 		p2_fail(p2, "the responder changed the IDs");
 		return;
 	}
+	take_natoa(p2, m);
 	responder_lifetime(p2, m);
 	p1_mid_add(p1, p2->msgid);
 	isakmp_buf_alloc(&b, 0);
@@ -585,6 +626,7 @@ qm_r1_recv(struct p1 *p1, struct isakmp_msg *m, const uint8_t *iv,
 		p2->sel_local = p2->local;
 		p2->ulproto = RCN_PROTO_ANY;
 	}
+	take_natoa(p2, m);
 	if (sa_p2conf(p2, p1->rm, p1) != 0) {
 		log_info("%s: no sainfo for these IDs",
 		    p2name(p2, nm, sizeof(nm)));
@@ -787,10 +829,17 @@ gen_policy(struct p2 *p2)
 	if ((o = p2_same_sel(p2)) != NULL && o->gen_policy &&
 	    p2->reqid == o->reqid)
 		return;
-	for (d = 0; d < 2; d++) {
+	/*
+	 * out, in, and for a tunnel fwd: Linux checks decapsulated
+	 * traffic that is forwarded (a roaming peer's network behind us)
+	 * against the fwd policy, not the in one, and drops it without.
+	 * The parent leaves fwd out where the dialect has none.
+	 */
+	for (d = 0; d < (p2->mode == PFKEY_MODE_TUNNEL ? 3 : 2); d++) {
 		memset(&sp, 0, sizeof(sp));
 		sp.op = o != NULL ? PS_SPD_UPDATE : PS_SPD_ADD;
-		sp.dir = d == 0 ? PFKEY_DIR_OUTBOUND : PFKEY_DIR_INBOUND;
+		sp.dir = d == 0 ? PFKEY_DIR_OUTBOUND : d == 1 ?
+		    PFKEY_DIR_INBOUND : PFKEY_DIR_FWD;
 		sp.sel_src = d == 0 ? p2->sel_local : p2->sel_peer;
 		sp.sel_dst = d == 0 ? p2->sel_peer : p2->sel_local;
 		sp.ulproto = p2->ulproto;
@@ -910,8 +959,18 @@ qm_install(struct p2 *p2)
 	s.hard_seconds = p2->sel.life_s;
 	s.hard_bytes = p2->sel.life_b;
 	s.replay = IKEV1_REPLAY;
+	if (p2->sel.esn)
+		s.flags |= PS_SAF_ESN;
 	if (p2->natt) {
 		s.natt_type = IKEV1_NATT_ESPINUDP;
+		if (p2->mode == PFKEY_MODE_TRANSPORT &&
+		    p2->natoa_peer.af == p2->peer.af) {
+			s.natt_oa_peer = p2->natoa_peer;
+			s.natt_oa_local = p1->ep.local;
+			s.natt_oa_local.port = 0;
+			s.natt_oa_local.plen =
+			    (uint8_t)sad_addr_bits(&s.natt_oa_local);
+		}
 	}
 	/* Inbound: on the SPI GETSPI made. */
 	s.op = PS_SA_UPDATE;
@@ -990,6 +1049,10 @@ qm_sa_delete_both(struct p2 *p2, bool send_delete)
 			(void)frame_spd_delete(PFKEY_DIR_INBOUND,
 			    &p2->sel_peer, &p2->sel_local, p2->ulproto,
 			    spd_done, NULL);
+			if (p2->mode == PFKEY_MODE_TUNNEL)
+				(void)frame_spd_delete(PFKEY_DIR_FWD,
+				    &p2->sel_peer, &p2->sel_local,
+				    p2->ulproto, spd_done, NULL);
 		}
 	}
 	if (p2->state == P2S_ESTABLISHED) {

@@ -398,6 +398,8 @@ p2_attrs(struct isakmp_buf *b, const struct p2 *p2, int auth, unsigned keylen)
 		isakmp_put_attr(b, IPSEC_ATTR_AUTH, (uint64_t)auth);
 	if (keylen != 0)
 		isakmp_put_attr(b, IPSEC_ATTR_KEY_LENGTH, keylen);
+	if (p2->conf.esn)
+		isakmp_put_attr(b, IPSEC_ATTR_ESN, IPSEC_ESN_USE);
 }
 
 int
@@ -479,9 +481,10 @@ sa_p2_xf_parse(uint8_t proto, const struct isakmp_transform *xf,
 			t->keybits = (unsigned)v;
 			break;
 		case IPSEC_ATTR_ESN:
-			/* 64-bit sequence numbers are not offered. */
-			if (v != 0)
+			/* RFC 4304 A: 1 is the one value defined. */
+			if (v != IPSEC_ESN_USE)
 				return (-1);
+			t->esn = true;
 			break;
 		default:
 			return (-1);
@@ -548,6 +551,19 @@ p2_xf_fits(const struct p2 *p2, enum rcn_pcheck pc, const struct p2xf *t)
 	return (false);
 }
 
+/*
+ * ESN as responder: taken only when the sainfo says esn on; a transform
+ * without it is taken unless proposal_check exact wants what we would
+ * offer.
+ */
+static bool
+esn_ok(enum rcn_pcheck pc, bool ours, bool theirs)
+{
+	if (theirs)
+		return (ours);
+	return (!ours || pc != RCN_PCHECK_EXACT);
+}
+
 static bool
 pfs_ok(enum rcn_pcheck pc, int ours, int theirs)
 {
@@ -605,7 +621,8 @@ sa_p2_select(const struct p2 *p2, enum rcn_pcheck pc,
 			if (sa_p2_xf_parse(prop.proto, &xf, &t) != 0)
 				continue;
 			if (!p2_xf_fits(p2, pc, &t) ||
-			    !pfs_ok(pc, p2->conf.pfs_group, t.group))
+			    !pfs_ok(pc, p2->conf.pfs_group, t.group) ||
+			    !esn_ok(pc, p2->conf.esn, t.esn))
 				continue;
 			if (!sa_life_ok(pc, p2->conf.life_s, p2->conf.life_b,
 			    t.life_s, t.life_b, &s, &b, &claim))
@@ -648,7 +665,7 @@ sa_p2_check_reply(const struct p2 *p2, const struct isakmp_sa *sa,
 	if (sa_p2_xf_parse(proto, &xf, &t) != 0 ||
 	    !p2_xf_fits(p2, RCN_PCHECK_EXACT, &t) ||
 	    t.group != p2->conf.pfs_group || t.encmode != p2_encmode(p2) ||
-	    t.life_s > p2->conf.life_s ||
+	    t.esn != p2->conf.esn || t.life_s > p2->conf.life_s ||
 	    (p2->conf.life_b != 0 && (t.life_b == 0 ||
 	    t.life_b > ((p2->conf.life_b + 1023) / 1024) * 1024)) ||
 	    spi_of(&prop) < IKEV1_SPI_MIN)
@@ -904,6 +921,9 @@ sa_peer_id_ok(const struct p1 *p1, const uint8_t *body, size_t len,
 	}
 	if (rm == NULL || !rm->verify_identifier || rm->npeers_ids == 0)
 		return (0);
+	/* With signatures, ikev1_cert.c checks it with the certificate. */
+	if (ph1_sig_auth(p1->sel.auth))
+		return (0);
 	for (i = 0; i < rm->npeers_ids; i++)
 		if (id_matches(p1, &rm->peers_ids[i], &id))
 			return (0);
@@ -1025,6 +1045,7 @@ sa_p2conf(struct p2 *p2, const struct rcn_remote *rm, const struct p1 *p1)
 	memset(&p2->conf, 0, sizeof(p2->conf));
 	p2->conf.found = true;
 	p2->conf.pfs_group = best->pfs_group;
+	p2->conf.esn = best->esn;
 	p2->conf.life_s = best->life.seconds > 0 ? best->life.seconds :
 	    CONF_DEFAULT_P2_LIFE;
 	p2->conf.life_b = best->life.bytes;

@@ -769,6 +769,22 @@ kern_delete_between(uint8_t satype, const struct sad_addr *a,
 	return (first);
 }
 
+/*
+ * The fwd direction is Linux's (the kernels' PF_KEY and XFRM, and sadbd
+ * in that dialect); elsewhere a fwd policy is left out: generated
+ * policies then are in and out only, as racoon made them.
+ */
+static bool
+fwd_skipped(const struct spd_entry *p, const char *what)
+{
+	if (p->dir != PFKEY_DIR_FWD ||
+	    pfkey_dialect_resolve(kern.dialect) == PFKEY_DIALECT_LINUX)
+		return (false);
+	log_debug("%s: no fwd direction in the %s dialect: left out", what,
+	    pfkey_dialect_name(kern.dialect));
+	return (true);
+}
+
 int
 kern_spd_add(const struct spd_entry *p, bool update, char *why, size_t whysz)
 {
@@ -777,6 +793,9 @@ kern_spd_add(const struct spd_entry *p, bool update, char *why, size_t whysz)
 	size_t rlen;
 	int rc;
 	const char *what = update ? "X_SPDUPDATE" : "X_SPDADD";
+
+	if (fwd_skipped(p, what))
+		return (0);
 
 	if (pfkey_buf_alloc(&b, kern.dialect, update ?
 	    PFKEY_MSG_X_SPDUPDATE : PFKEY_MSG_X_SPDADD, 0,
@@ -800,6 +819,8 @@ kern_spd_delete(const struct spd_entry *p, char *why, size_t whysz)
 	size_t rlen;
 	int rc;
 
+	if (fwd_skipped(p, "X_SPDDELETE"))
+		return (0);
 	if (pfkey_buf_alloc(&b, kern.dialect, PFKEY_MSG_X_SPDDELETE, 0,
 	    pfkey_xport_seq(kern.x), pfkey_xport_pid(kern.x)) != 0)
 		return (kwhy(why, whysz, ENOMEM, "X_SPDDELETE: no memory"));

@@ -147,7 +147,9 @@ enum ps_ike_parent {
 	 * PS_KEY_MAX), u64 hard seconds, u64 hard bytes, u32 replay
 	 * (packets), u32 flags (PS_SAF_*), u8 natt type (0: none),
 	 * u16 natt sport, u16 natt dport, u32 inbound spi (for ADD: the
-	 * SPI of the inbound SA of the same negotiation; 0 for UPDATE).
+	 * SPI of the inbound SA of the same negotiation; 0 for UPDATE),
+	 * addr NAT-OA of the peer, addr NAT-OA of ours (transport mode
+	 * with NAT-T only; unspecified: none).
 	 * Answered by PI_RESULT.
 	 */
 	IP_SA_ADD,

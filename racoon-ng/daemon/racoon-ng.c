@@ -480,9 +480,52 @@ soft_of(uint64_t hard)
 	return (hard * pct / 100 > 0 ? hard * pct / 100 : 1);
 }
 
+/*
+ * NAT-OA (RFC 3947 5.2): only for transport mode with UDP encapsulation,
+ * both of the SA's family, or neither.
+ */
+static const char *
+sa_natoa_check(const struct pv_sa *s, const struct sad_addr *peer,
+    const struct sad_addr *local)
+{
+	if (peer->af == AF_UNSPEC && local->af == AF_UNSPEC)
+		return (NULL);
+	if (s->natt_type == 0)
+		return ("NAT-OA without NAT-T");
+	if (s->mode != PFKEY_MODE_TRANSPORT)
+		return ("NAT-OA for a mode other than transport");
+	if (peer->af != s->src.af || local->af != s->src.af)
+		return ("NAT-OA of another family");
+	return (NULL);
+}
+
+/*
+ * NAT-OA into the SA: Linux's one X_NAT_T_OA is the peer's original
+ * address; FreeBSD's OAI and OAR are the original addresses of the SA's
+ * source and destination.
+ */
+static void
+sa_natoa(struct sad_entry *e, struct sad_extra *x, bool inbound,
+    const struct sad_addr *peer, const struct sad_addr *local)
+{
+	if (peer->af == AF_UNSPEC)
+		return;
+	if (pfkey_dialect_resolve(kern_dialect()) == PFKEY_DIALECT_LINUX) {
+		x->natt_oa = *peer;
+		e->has |= SAD_HAS_NATT_OA;
+	} else {
+		x->natt_oa = inbound ? *peer : *local;
+		x->natt_oar = inbound ? *local : *peer;
+		e->has |= SAD_HAS_NATT_OA | SAD_HAS_NATT_OAR;
+	}
+	x->natt_oa.port = x->natt_oar.port = 0;
+}
+
 static void
 req_sa_add(const struct ipc_msg *m)
 {
+	struct sad_addr oa_peer, oa_local;
+	const char *oawhy;
 	struct pv_sa s;
 	struct sad_entry e;
 	struct ipc_rd r;
@@ -513,11 +556,19 @@ req_sa_add(const struct ipc_msg *m)
 	s.natt_sport = ipc_get_u16(&r);
 	s.natt_dport = ipc_get_u16(&r);
 	s.inbound_spi = ipc_get_u32(&r);
+	ipc_get_addr(&r, &oa_peer);
+	ipc_get_addr(&r, &oa_local);
 	s.ekeybits = (unsigned)ekeylen * 8;
 	s.akeybits = (unsigned)akeylen * 8;
 	if (ipc_rd_end(&r) != 0) {
 		error = EINVAL;
 		(void)strlcpy(why, "malformed", sizeof(why));
+		refused("SA", why);
+		goto out;
+	}
+	if ((oawhy = sa_natoa_check(&s, &oa_peer, &oa_local)) != NULL) {
+		error = EINVAL;
+		(void)strlcpy(why, oawhy, sizeof(why));
 		refused("SA", why);
 		goto out;
 	}
@@ -568,6 +619,7 @@ req_sa_add(const struct ipc_msg *m)
 		x->natt_sport = s.natt_sport;
 		x->natt_dport = s.natt_dport;
 		e.has |= SAD_HAS_NATT;
+		sa_natoa(&e, x, s.op == PV_SA_UPDATE, &oa_peer, &oa_local);
 	}
 	if (sad_entry_check(&e, &ewhy) != 0) {
 		error = EINVAL;

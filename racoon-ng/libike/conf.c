@@ -2280,13 +2280,34 @@ rm_peers_certfile(struct parser *p, void *ctx, const struct kw *k,
 	return (0);
 }
 
+/*
+ * A phase 1 byte lifetime is proposed and negotiated (a peer may want
+ * one) but never counted: the IKE traffic of an ISAKMP SA is a handful
+ * of quick mode and informational messages, so a limit meant for bulk
+ * traffic could not be reached before the time lifetime (racoon did not
+ * count it either).  Said at the statement, once.
+ */
+static void
+p1_bytes_warn(struct parser *p, const struct conf_token *kt, uint64_t bytes)
+{
+	if (bytes != 0)
+		pwarn(p, kt, "\"lifetime byte\" of phase 1 is proposed but "
+		    "not enforced (the ISAKMP SA carries only IKE messages): "
+		    "it ends with its time lifetime");
+}
+
 static int
 rm_lifetime(struct parser *p, void *ctx, const struct kw *k,
     const struct conf_token *kt)
 {
 	struct rctx *x = ctx;
+	uint64_t before = x->r->life.bytes;
 
-	return (get_lifetime(p, &x->r->life, NULL, NULL));
+	if (get_lifetime(p, &x->r->life, NULL, NULL) == -1)
+		return (-1);
+	if (x->r->life.bytes != before)
+		p1_bytes_warn(p, kt, x->r->life.bytes);
+	return (0);
 }
 
 static int
@@ -2541,9 +2562,14 @@ pr_lifetime(struct parser *p, void *ctx, const struct kw *k,
     const struct conf_token *kt)
 {
 	struct pctx *y = ctx;
+	uint64_t before = y->pr->life.bytes;
 
-	return (get_lifetime(p, &y->pr->life, &y->pr->own_seconds,
-	    &y->pr->own_bytes));
+	if (get_lifetime(p, &y->pr->life, &y->pr->own_seconds,
+	    &y->pr->own_bytes) == -1)
+		return (-1);
+	if (y->pr->life.bytes != before)
+		p1_bytes_warn(p, kt, y->pr->life.bytes);
+	return (0);
 }
 
 static const struct kw proposal_kw[] = {
@@ -3024,6 +3050,20 @@ sa_pfs_group(struct parser *p, void *ctx, const struct kw *k,
 }
 
 static int
+sa_esn(struct parser *p, void *ctx, const struct kw *k,
+    const struct conf_token *kt)
+{
+	static const char *const w[] = { "off", "on", NULL };
+	struct sctx *y = ctx;
+	int i;
+
+	if ((i = get_choice(p, k->name, w, "on or off")) == -1)
+		return (-1);
+	y->s->esn = i == 1;
+	return (end_stmt(p));
+}
+
+static int
 sa_lifetime(struct parser *p, void *ctx, const struct kw *k,
     const struct conf_token *kt)
 {
@@ -3150,6 +3190,7 @@ sa_my_identifier(struct parser *p, void *ctx, const struct kw *k,
 
 static const struct kw sainfo_kw[] = {
 	{ "pfs_group", sa_pfs_group, NULL },
+	{ "esn", sa_esn, NULL },
 	{ "lifetime", sa_lifetime, NULL },
 	{ "encryption_algorithm", sa_algs, NULL },
 	{ "authentication_algorithm", sa_algs, NULL },

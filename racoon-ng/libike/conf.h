@@ -281,6 +281,7 @@ struct rcn_sainfo {
 	struct rcn_said	 remote;
 	struct rcn_id	 from;		/* `from ID'; NONE: any */
 	int		 pfs_group;	/* RCN_DH_NONE: no PFS needed */
+	bool		 esn;		/* RFC 4304: 64-bit sequence numbers */
 	struct rcn_lifetime life;
 	struct rcn_p2enc enc[CONF_MAX_ALGS];	/* preference order */
 	unsigned	 nenc;

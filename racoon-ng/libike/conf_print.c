@@ -389,6 +389,8 @@ print_sainfo(FILE *f, const struct rcn_sainfo *s)
 		fprintf(f, "\tpfs_group %s;\n", conf_dh_name(s->pfs_group));
 	else
 		fprintf(f, "\t# pfs_group: none (PFS not required)\n");
+	if (s->esn)
+		fprintf(f, "\tesn on;\n");
 	print_lifetime(f, "\t", &s->life, true);
 	fprintf(f, "\tencryption_algorithm ");
 	for (i = 0; i < s->nenc; i++) {

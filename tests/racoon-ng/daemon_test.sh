@@ -786,6 +786,11 @@ EOF
 	    grep -q 'dir out' || fail_log "no generated out policy"
 	grep -A1 'src 10.99.0.2/32 dst 10.99.0.1/32 proto tcp' pol.out |
 	    grep -q 'dir in' || fail_log "no generated in policy"
+	# A tunnel's fwd policy, from the peer to us.
+	awk '/^src /{if (b != "") print b; b = $0; next} {b = b " " $0}
+	    END {print b}' pol.out | grep 'dir fwd' > fwd.out
+	grep -q 'src 10.99.0.2/32 dst 10.99.0.1/32 proto tcp .*tmpl src 10.99.0.2 dst 10.99.0.1 .*mode tunnel' \
+	    fwd.out || fail_log "no generated fwd policy: $(cat pol.out)"
 	# show-sa through XFRM: the ACQUIRE's and GETSPI's larval SAs.
 	grep -q "spi=$((0x$spi))(0x0*$spi)" ss.out &&
 	    grep -q 'state=larval' ss.out || fail_log "$(cat ss.out)"
@@ -981,6 +986,75 @@ relay_port_cleanup()
 	return 0
 }
 
+atf_test_case control_credentials cleanup
+control_credentials_head()
+{
+	atf_set "descr" "the control socket checks the connecting process's" \
+	    "credentials (SO_PEERCRED, SO_PEERGROUPS) besides its file mode:" \
+	    "with mode 0666, root, members of its group (primary or" \
+	    "supplementary) get in, another user outside the group does not"
+	atf_set "require.user" "root"
+	atf_set "timeout" "60"
+}
+control_credentials_body()
+{
+	command -v setpriv >/dev/null || atf_skip "no setpriv(1)"
+	getent passwd nobody >/dev/null || atf_skip "no user nobody"
+	getent group nogroup >/dev/null || atf_skip "no group nogroup"
+	getent group daemon >/dev/null || atf_skip "no group daemon"
+	ng=$(getent group nogroup | cut -d: -f3)
+	dg=$(getent group daemon | cut -d: -f3)
+	# A directory everybody can reach (the work directory is 0700).
+	U=$(mktemp -d /tmp/racoon-ng-test.XXXXXX) || atf_fail "mktemp"
+	echo "$U" > udir
+	chmod 755 "$U"
+	cd "$U"
+	mkconf
+	sed -i "s/\"$(id -un)\" \"$(id -gn)\" 0600/\"root\" \"nogroup\" 0666/" \
+	    r.conf
+	grep -q '"root" "nogroup" 0666' r.conf || atf_fail "no adminsock line"
+	chmod 644 r.conf
+	start_sadbd
+	start_racoon -B "sadbd:$PWD/sadbd.sock"
+	[ "$(stat -c %a ctl.sock)" = 666 ] || fail_log "mode $(stat -c %a ctl.sock)"
+	as()
+	{
+		setpriv --reuid "$1" --regid "$2" $3 \
+		    "$RACOONCTL" -s "$U/ctl.sock" ss isakmp
+	}
+	# root.
+	"$RACOONCTL" -s "$U/ctl.sock" ss isakmp > root.out 2>&1 ||
+	    fail_log "root refused: $(cat root.out)"
+	# nobody in group nogroup, primary and supplementary.
+	as nobody "$ng" --clear-groups > ng.out 2>&1 ||
+	    fail_log "nobody:nogroup refused: $(cat ng.out)"
+	as nobody "$dg" "--groups $ng" > sup.out 2>&1 ||
+	    fail_log "nobody with nogroup beside refused: $(cat sup.out)"
+	grep -q 'refused' rn.log && fail_log "a member was refused"
+	# nobody outside the group: the mode lets it connect, its
+	# credentials do not.
+	as nobody "$dg" --clear-groups > out.out 2>&1 &&
+	    fail_log "nobody:daemon got in: $(cat out.out)"
+	wait_for "grep -q 'control: uid 65534 gid $dg refused' rn.log"
+	as daemon "$dg" --clear-groups > d.out 2>&1 &&
+	    fail_log "daemon:daemon got in: $(cat d.out)"
+	wait_for "grep -q 'control: uid [0-9]* gid $dg refused: not root, the owner (uid 0) or in the group (gid $ng)' rn.log"
+	# The daemon still serves root afterwards.
+	"$RACOONCTL" -s "$U/ctl.sock" ss isakmp > root2.out 2>&1 ||
+	    fail_log "root refused afterwards"
+	stop_racoon
+}
+control_credentials_cleanup()
+{
+	[ -f udir ] || return 0
+	U=$(cat udir)
+	(cd "$U" 2>/dev/null && stop_all)
+	case "$U" in
+	/tmp/racoon-ng-test.*) rm -rf "$U" ;;
+	esac
+	return 0
+}
+
 atf_test_case unprivileged cleanup
 unprivileged_head()
 {
@@ -1118,6 +1192,8 @@ EOF
 	expect 'ADD to a stranger: refused \(1\): no remote allows the peer 127.0.0.9'
 	expect 'policy out: ok'
 	expect 'policy in: ok'
+	expect 'policy fwd: ok'
+	expect 'ADD with NAT-OA: refused \(22\): NAT-OA without NAT-T'
 	expect 'foreign tunnel policy: refused \(1\): tunnel endpoints'
 	expect 'PRF of an unknown peer: refused \(2\)'
 	expect 'SIGN: ok: 256 bytes'
@@ -1167,6 +1243,8 @@ for s in (i, o):
     assert 800000 <= lt["soft"]["bytes"] <= 900000, lt
 assert i["natt"]["type"] == 2 and i["natt"]["sport"] == 4500, i
 assert i["natt"]["dport"] == natt, i
+# NAT-OA (RFC 3947 5.2): Linux's one OA is the peer's original address.
+assert i["natt"]["oa"] == "192.168.7.2" and "oar" not in i["natt"], i
 assert "natt" not in o, o
 EOF
 	sk -DP > sp.out
@@ -1196,6 +1274,7 @@ assert s[0]["remote"]=={"address":"127.0.0.2","port":500} and s[0]["phase2"]==2'
 	expect 'INITIAL-CONTACT: ok: .*\(count 2\)'
 	expect 'policy out deleted: ok'
 	expect 'policy in deleted: ok'
+	expect 'policy fwd deleted: ok'
 	expect 'policy deleted twice: refused \(1\): not a policy racoon-ng generated'
 	sk -D | grep -q 'esp mode' && fail_log "SAs left: $(sk -D)"
 	sk -DP | grep -q ' tcp' && fail_log "policies left"
@@ -1305,6 +1384,7 @@ atf_init_test_cases()
 	atf_add_test_case relay
 	atf_add_test_case relay_port
 	atf_add_test_case unprivileged
+	atf_add_test_case control_credentials
 	atf_add_test_case parent_checks
 	atf_add_test_case wildcard
 }

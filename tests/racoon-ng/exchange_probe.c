@@ -274,6 +274,9 @@ next_step(void)
 		s.natt_type = PFKEY_NATT_ESPINUDP;
 		s.natt_sport = 4500;
 		s.natt_dport = frame_natt_port();
+		/* Transport mode: the peer's original address (NAT-OA). */
+		(void)sad_addr_parse(&s.natt_oa_peer, "192.168.7.2");
+		s.natt_oa_local = pr.us;
 		rc = frame_sa_install(&s, on_result, "UPDATE");
 		break;
 	case 4:
@@ -321,10 +324,25 @@ next_step(void)
 		    on_sign, "SIGN for a remote without a key");
 		break;
 	case 14:
+		/* A tunnel's fwd policy: from the peer's side to ours. */
+		spd_base(&p, PFKEY_DIR_FWD);
+		p.mode = PFKEY_MODE_TUNNEL;
+		p.tun_src = pr.peer;
+		p.tun_dst = pr.us;
+		rc = frame_spd_add(&p, on_result, "policy fwd");
+		break;
+	case 15:
+		/* NAT-OA belongs to NAT-T. */
+		sa_base(&s, PS_SA_ADD, 0x5004);
+		(void)sad_addr_parse(&s.natt_oa_peer, "192.168.7.2");
+		s.natt_oa_local = pr.us;
+		rc = frame_sa_install(&s, on_result, "ADD with NAT-OA");
+		break;
+	case 16:
 		probe_certs();
 		probe_send();
 		/* FALLTHROUGH */
-	case 15:
+	case 17:
 		log_info("probe: done");
 		pr.busy = false;
 		return;
@@ -344,6 +362,11 @@ next_step(void)
 		    on_result, "policy in deleted");
 		break;
 	case 23:
+		spd_base(&p, PFKEY_DIR_FWD);
+		rc = frame_spd_delete(p.dir, &p.sel_src, &p.sel_dst, p.ulproto,
+		    on_result, "policy fwd deleted");
+		break;
+	case 24:
 		spd_base(&p, PFKEY_DIR_INBOUND);
 		rc = frame_spd_delete(p.dir, &p.sel_src, &p.sel_dst, p.ulproto,
 		    on_result, "policy deleted twice");

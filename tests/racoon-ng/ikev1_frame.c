@@ -29,10 +29,11 @@
 #include <strings.h>
 
 #include "ikev1_frame.h"
+#include "cert.h"
 
 struct tf_node tf_nodes[TF_NODES];
 
-enum op_kind { OP_SPI, OP_RESULT, OP_PRF };
+enum op_kind { OP_SPI, OP_RESULT, OP_PRF, OP_SIGN };
 
 struct op {
 	TAILQ_ENTRY(op)	 entry;
@@ -43,10 +44,11 @@ struct op {
 		frame_spi_cb	 spi;
 		frame_result_cb	 result;
 		frame_prf_cb	 prf;
+		frame_sign_cb	 sign;
 	} cb;
 	int		 error;
 	uint32_t	 value;
-	uint8_t		 out[IKE_HASH_MAXLEN];
+	uint8_t		 out[CERT_SIG_MAX];
 	size_t		 outlen;
 };
 
@@ -105,6 +107,70 @@ tf_reset(void)
 	tf.ndg = 0;
 }
 
+static void
+cert_warn(void *arg, const char *msg)
+{
+	if (tf.verbose)
+		fprintf(stderr, "%s: %s\n", (const char *)arg, msg);
+}
+
+/* The certificate material of the node's remotes (see tf_rcert). */
+static int
+load_certs(struct tf_node *n)
+{
+	const struct rcn_remote *r;
+	struct tf_rcert *c;
+	char err[CERT_ERR_MAX];
+
+	TAILQ_FOREACH(r, &n->cfg->remotes, entry) {
+		if (r->cert_file == NULL && r->ca_file == NULL &&
+		    r->crl_file == NULL && r->peers_certfile == NULL)
+			continue;
+		if (n->nrcerts == TF_MAXRCERTS) {
+			fprintf(stderr, "%s: too many remotes with "
+			    "certificates\n", n->name);
+			return (-1);
+		}
+		c = &n->rcerts[n->nrcerts++];
+		(void)strlcpy(c->name, r->name, sizeof(c->name));
+		err[0] = '\0';
+		if ((r->cert_file != NULL && (cert_load_file(r->cert_file, 0,
+		    &c->fc.mine, err, sizeof(err)) != 0 ||
+		    cert_key_load_file(r->key_file, &c->key, err,
+		    sizeof(err)) != 0)) ||
+		    (r->peers_certfile != NULL &&
+		    cert_load_file(r->peers_certfile, 0, &c->fc.peer, err,
+		    sizeof(err)) != 0) ||
+		    cert_store_load_remote(n->cfg, r, cert_warn,
+		    (void *)(uintptr_t)n->name, &c->fc.store, err,
+		    sizeof(err)) != 0) {
+			fprintf(stderr, "%s: %s\n", n->name, err);
+			return (-1);
+		}
+		/* The ike process has no store without CAs and CRLs. */
+		if (cert_store_ncas(c->fc.store) == 0 &&
+		    cert_store_ncrls(c->fc.store) == 0) {
+			cert_store_free(c->fc.store);
+			c->fc.store = NULL;
+		}
+	}
+	return (0);
+}
+
+static void
+free_certs(struct tf_node *n)
+{
+	size_t i;
+
+	for (i = 0; i < n->nrcerts; i++) {
+		cert_free(n->rcerts[i].fc.mine);
+		cert_free(n->rcerts[i].fc.peer);
+		cert_store_free(n->rcerts[i].fc.store);
+		cert_key_free(n->rcerts[i].key);
+	}
+	n->nrcerts = 0;
+}
+
 int
 tf_node(int idx, const char *name, const char *addr, const char *text)
 {
@@ -127,7 +193,7 @@ tf_node(int idx, const char *name, const char *addr, const char *text)
 		if (!cm->warning || tf.verbose)
 			fprintf(stderr, "%s: %s\n", name, cm->text);
 	conf_msgs_free(&msgs);
-	if (rc != 0)
+	if (rc != 0 || load_certs(n) != 0)
 		return (-1);
 	tf.cur = idx;
 	ikev1_engine_set(NULL);
@@ -184,6 +250,7 @@ tf_teardown(void)
 			n->eng = NULL;
 		}
 		drain();
+		free_certs(n);
 		if (n->cfg != NULL)
 			conf_free(n->cfg);
 		for (j = 0; j < n->nlog; j++)
@@ -473,9 +540,12 @@ frame_spd_delete(uint8_t dir, const struct sad_addr *sel_src,
     const struct sad_addr *sel_dst, uint8_t ulproto, frame_result_cb cb,
     void *arg)
 {
+	struct tf_node *n = cur();
 	struct op *o;
 
-	cur()->spd_deletes++;
+	if (n->spd_deletes < TF_MAXSPD)
+		n->spd_del_dir[n->spd_deletes] = dir;
+	n->spd_deletes++;
 	o = op_new(OP_RESULT, arg);
 	o->cb.result = cb;
 	return (0);
@@ -531,11 +601,71 @@ frame_psk_prf(uint8_t prf, uint8_t idtype, const char *identity,
 	return (0);
 }
 
+static struct tf_rcert *
+rcert(const char *remote)
+{
+	struct tf_node *n = cur();
+	size_t i;
+
+	for (i = 0; i < n->nrcerts; i++)
+		if (strcmp(n->rcerts[i].name, remote) == 0)
+			return (&n->rcerts[i]);
+	return (NULL);
+}
+
+const struct frame_certs *
+frame_certs(const char *remote)
+{
+	struct tf_rcert *c = rcert(remote);
+
+	return (c != NULL ? &c->fc : NULL);
+}
+
+/* As the ca process signs (ca.c): the method of the key's type. */
 int
 frame_sign(const char *remote, const void *hash, size_t len,
     frame_sign_cb cb, void *arg)
 {
-	return (EOPNOTSUPP);
+	struct tf_node *n = cur();
+	struct tf_rcert *c = rcert(remote);
+	struct op *o;
+	ssize_t r;
+	int method;
+
+	n->signs++;
+	o = op_new(OP_SIGN, arg);
+	o->cb.sign = cb;
+	if (n->sign_error != 0) {
+		o->error = n->sign_error;
+		return (0);
+	}
+	if (c == NULL || c->key == NULL) {
+		o->error = ENOENT;
+		return (0);
+	}
+	switch (cert_key_keytype(c->key)) {
+	case CERT_KEY_RSA:
+		method = CERT_AUTH_RSASIG;
+		break;
+	case CERT_KEY_ECDSA_P256:
+		method = CERT_AUTH_ECDSA_256;
+		break;
+	case CERT_KEY_ECDSA_P384:
+		method = CERT_AUTH_ECDSA_384;
+		break;
+	default:
+		method = CERT_AUTH_ECDSA_521;
+		break;
+	}
+	r = cert_key_sign(c->key, method, hash, len, o->out, sizeof(o->out));
+	if (r <= 0) {
+		o->error = EIO;
+		return (0);
+	}
+	o->outlen = (size_t)r;
+	if (n->sign_corrupt)
+		o->out[o->outlen / 2] ^= 0x01;
+	return (0);
 }
 
 /* -------------------------------------------------------------- timers */
@@ -618,6 +748,10 @@ tf_run(void)
 				break;
 			case OP_PRF:
 				o->cb.prf(o->arg, o->error, o->error == 0 ?
+				    o->out : NULL, o->outlen);
+				break;
+			case OP_SIGN:
+				o->cb.sign(o->arg, o->error, o->error == 0 ?
 				    o->out : NULL, o->outlen);
 				break;
 			}

@@ -42,9 +42,24 @@
 #define TF_NODES	3
 #define TF_MAXSA	64
 #define TF_MAXSPD	16
-#define TF_MAXDGRAM	2048
+#define TF_MAXDGRAM	8192
 #define TF_MAXEVT	128
 #define TF_LOGLINES	256
+#define TF_MAXRCERTS	4
+
+struct cert_key;
+
+/*
+ * The certificate material of one remote of a node's configuration, as
+ * the parent and the ca process would read it: certificate_type (our
+ * certificate and, for frame_sign(), its key), ca_type, crl_file, path
+ * certificate, peers_certfile.
+ */
+struct tf_rcert {
+	char		 name[64];
+	struct frame_certs fc;
+	struct cert_key	*key;
+};
 
 struct tf_sa {
 	struct frame_sa	 s;		/* keys point into the copies below */
@@ -74,6 +89,7 @@ struct tf_node {
 	struct frame_spd spds[TF_MAXSPD];
 	size_t		 nspds;
 	unsigned	 spd_deletes;
+	uint8_t		 spd_del_dir[TF_MAXSPD];	/* the first ones */
 	unsigned	 sa_deletes;
 	unsigned	 delete_peer;
 	unsigned	 acquire_failed;
@@ -83,6 +99,11 @@ struct tf_node {
 	char		*log[TF_LOGLINES];
 	size_t		 nlog;
 	int		 getspi_error;	/* injected */
+	struct tf_rcert	 rcerts[TF_MAXRCERTS];
+	size_t		 nrcerts;
+	unsigned	 signs;		/* frame_sign() calls */
+	bool		 sign_corrupt;	/* injected: flip a signature bit */
+	int		 sign_error;	/* injected */
 };
 
 struct tf_dgram {
@@ -103,7 +124,11 @@ extern struct tf_node tf_nodes[TF_NODES];
 
 /* Reset everything (no engines). */
 void	 tf_reset(void);
-/* A node with an engine and a configuration (text); 0 or -1. */
+/*
+ * A node with an engine and a configuration (text); 0 or -1.  The
+ * certificates, keys, CAs and CRLs the configuration names are loaded
+ * with cert.h (frame_certs(), frame_sign()).
+ */
 int	 tf_node(int idx, const char *name, const char *addr,
 	    const char *conftext);
 void	 tf_psk(int idx, const char *id, const char *key);

@@ -22,7 +22,9 @@
 #
 #   conf	racoon-ng.conf, psk.txt and the SPD (a setkey script) from
 #		ike_conf's parameters (ike, esp and pfs in strongSwan's
-#		syntax; lid/rid an address or @fqdn; mode tunnel)
+#		syntax; lid/rid an address, @fqdn or a DN; mode tunnel;
+#		auth=rsa: rsasig with pki's CA and CRL and cert's
+#		certificate and key)
 #   start	sadbd -i tun0 -K relay (the tunnel's remote network routed
 #		into tun0, its marked packets outside it), the policies,
 #		then racoon-ng -B sadbd -K relay (IKE on 500 of its own,
@@ -42,6 +44,8 @@ RN_RACOONCTL=$RN_TOP/racoon-ng/racoonctl/racoonctl
 RN_SADBD=$RN_TOP/sadbd/sadbd
 RN_SETKEY=$RN_TOP/setkey/setkey
 # RN_PHASE1: racoon-ng's phase 1 deadline in seconds (20).
+# RN_FRAG: racoon-ng's ike_frag (on, force; unset: off).
+# RN_ESN: the sainfo's esn (on, off; unset: off).
 
 # strongSwan's proposal syntax, one transform, into racoon-ng.conf lines.
 rn_p1_algs()
@@ -86,8 +90,21 @@ rn_id()
 {
 	case $1 in
 	@*)	echo "fqdn \"${1#@}\"" ;;
+	*=*)	echo "asn1dn \"$1\"" ;;
 	*)	echo "address $1" ;;
 	esac
+}
+
+# The certificate lines of a remote and its authentication method.
+rn_auth()
+{
+	if [ "$P_auth" = rsa ]; then
+		echo "certificate_type x509 \"$P_pki/$P_cert.crt\"" \
+		    "\"$P_pki/$P_cert.key\";"
+		echo "ca_type x509 \"$P_pki/ca.crt\";"
+		[ -f "$P_pki/ca.crl" ] && echo "crl_file \"$P_pki/ca.crl\";"
+	fi
+	return 0
 }
 
 ike_racoon_conf()
@@ -118,16 +135,20 @@ remote $P_remote {
 	peers_identifier $(rn_id "$P_rid");
 	verify_identifier on;
 	nat_traversal on;
+	$([ -n "${RN_FRAG:-}" ] && echo "ike_frag $RN_FRAG;")
 	dpd_delay $P_dpd;
 	$([ "$P_dpd" != 0 ] && echo "dpd_retry $P_dpd; dpd_maxfail 3;")
+	$(rn_auth)
 	proposal {
 		$(rn_p1_algs "$P_ike")
-		authentication_method pre_shared_key;
+		authentication_method $([ "$P_auth" = rsa ] && echo rsasig ||
+		    echo pre_shared_key);
 	}
 }
 sainfo subnet $P_lnet any subnet $P_rnet any {
 	$(rn_p2_algs "$P_esp")
 	$([ -n "$P_pfs" ] && echo "pfs_group $P_pfs;")
+	$([ -n "${RN_ESN:-}" ] && echo "esn $RN_ESN;")
 	$([ "$P_life" != 0 ] && echo "lifetime time $P_life sec;")
 }
 EOF

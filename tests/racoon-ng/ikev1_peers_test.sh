@@ -20,7 +20,9 @@
 #     TUN device: a complete IKEv1 peer without kernel IPsec), in both
 #     roles: main and aggressive mode, PFS, AES-GCM, a wrong key, DELETE,
 #     dead peer detection;
-#   - racoon-ng against racoon-ng.
+#   - racoon-ng against racoon-ng;
+#   - RSA signatures with X.509 certificates and a CRL (ikelib.sh's
+#     ike_pki), both roles, and a revoked certificate refused.
 #
 # racoon-ng keys sadbd, whose data plane (tun0 in racoon-ng's namespace)
 # carries the tunnel between 10.1.0.0/24 and 10.2.0.0/24; racoon-ng
@@ -342,6 +344,241 @@ racoon_charon_dpd_cleanup()
 	ike_cleanup
 }
 
+# charon_frag NAME: charon with fragmentation = force and 576-byte
+# fragments (ikelib.sh writes fragmentation = no).
+charon_frag()
+{
+	local d
+	d=$IKE_DIR/$1
+	sed -i 's/fragmentation = no/fragmentation = force/' \
+	    "$d/swanctl/swanctl.conf"
+	sed -i 's/^charon {$/charon {\n\tfragment_size = 576/' \
+	    "$d/strongswan.conf"
+	grep -q 'fragmentation = force' "$d/swanctl/swanctl.conf" &&
+	    grep -q 'fragment_size = 576' "$d/strongswan.conf" ||
+	    atf_fail "cannot turn on charon's fragmentation"
+}
+
+# frag_tunnel INITIATOR: aggressive mode with modp8192 (a 1024-byte KE:
+# AM1 and AM2 do not fit in 576 bytes), both sides fragmenting.
+frag_tunnel()
+{
+	local who
+	who=$1
+	ike_topo
+	# shellcheck disable=SC2086 # words
+	RN_FRAG=force ike_conf_pair racoon charon b:kernel=libipsec $AGGR \
+	    ike=aes128-sha256-modp8192
+	charon_frag b
+	grep -q 'ike_frag force' "$IKE_DIR/a/racoon-ng.conf" ||
+	    atf_fail "no ike_frag in racoon-ng.conf"
+	ike_start a
+	ike_start b
+	ike_initiate "$who" 30 || fail "$who could not initiate"
+	ike_wait a 10 || fail "no SA in a's sadbd"
+	ike_wait b 10 || fail "no SA at b"
+	ike_ping a "$IKE_AIN" "$IKE_BIN" 3 || fail "no ping through the tunnel"
+	# charon took racoon-ng's fragments ...
+	grep -q "received fragment #" "$IKE_DIR/b/charon.log" ||
+	    fail "charon received no fragment"
+	grep -q "reassembled fragmented IKE message" "$IKE_DIR/b/charon.log" ||
+	    fail "charon reassembled nothing"
+	# ... and racoon-ng charon's.
+	grep -q "reassembled from fragments" "$IKE_DIR/a/racoon.log" ||
+	    fail "racoon-ng reassembled nothing"
+}
+
+atf_test_case charon_racoon_frag cleanup
+charon_racoon_frag_head()
+{
+	atf_set "descr" "charon (fragmentation = force) initiates aggressive" \
+	    "mode with modp8192: its first message comes in fragments," \
+	    "racoon-ng reassembles it before any exchange exists; its" \
+	    "fragmented answer is taken by charon"
+	atf_set "timeout" "120"
+}
+charon_racoon_frag_body()
+{
+	require_charon
+	frag_tunnel b
+	grep -q "first message reassembled from fragments" \
+	    "$IKE_DIR/a/racoon.log" || fail "AM1 did not come in fragments"
+	grep -q "aggressive mode, responder" "$IKE_DIR/a/racoon.log" ||
+	    fail "racoon-ng did not respond"
+	clean_logs
+}
+charon_racoon_frag_cleanup()
+{
+	ike_cleanup
+}
+
+atf_test_case racoon_charon_frag cleanup
+racoon_charon_frag_head()
+{
+	atf_set "descr" "racoon-ng (ike_frag force) initiates aggressive" \
+	    "mode with modp8192 in fragments; charon's fragmented AM2 is" \
+	    "reassembled by racoon-ng"
+	atf_set "timeout" "120"
+}
+racoon_charon_frag_body()
+{
+	require_charon
+	frag_tunnel a
+	grep -q "aggressive mode, initiator" "$IKE_DIR/a/racoon.log" ||
+	    fail "racoon-ng did not initiate"
+	clean_logs
+}
+racoon_charon_frag_cleanup()
+{
+	ike_cleanup
+}
+
+# RSA signatures with ikelib.sh's PKI (a: 10.0.0.1, b: 10.0.0.2, c:
+# 10.0.0.1 revoked; one CA and its CRL): racoon-ng is a with a's
+# certificate, charon b with b's, each checking the other's chain, CRL
+# and identity (the address in the subjectAltName).
+RSA_PKI=
+rsa_pki()
+{
+	RSA_PKI=$PWD/pki
+	[ -f "$RSA_PKI/ca.crl" ] || ike_pki "$RSA_PKI"
+}
+
+atf_test_case racoon_charon_rsa cleanup
+racoon_charon_rsa_head()
+{
+	atf_set "descr" "main mode with RSA signatures and X.509" 	    "certificates (CR, CERT, SIG), racoon-ng initiating, then" 	    "charon initiating; ping and ESP proven with tshark"
+	atf_set "timeout" "180"
+}
+racoon_charon_rsa_body()
+{
+	local who r
+	require_charon
+	rsa_pki
+	for who in a b; do
+		tunnel racoon charon $who auth=rsa "pki=$RSA_PKI" a:cert=a \
+		    b:cert=b
+		grep -q "authenticated by certificate \"C=CH, O=pfkeykit, \
+CN=b.ike.test\"" "$IKE_DIR/a/racoon.log" ||
+		    fail "racoon-ng did not check charon's certificate"
+		if [ $who = a ]; then r=initiator; else r=responder; fi
+		grep -q "ISAKMP SA established.*main mode, $r" \
+		    "$IKE_DIR/a/racoon.log" || fail "no phase 1 as $r"
+		# charon checked a's chain and CRL, then the signature.
+		grep -q "checking certificate status of \"C=CH, O=pfkeykit, \
+CN=a.ike.test\"" "$(ike_log b)" && grep -q "certificate status is good" \
+		    "$(ike_log b)" ||
+		    fail "charon did not check racoon-ng's certificate"
+		grep -q "authentication of '10.0.0.1' with RSA_EMSA_PKCS1_NULL \
+successful" "$(ike_log b)" ||
+		    fail "charon did not verify racoon-ng's signature"
+		clean_logs
+		ike_cleanup
+		rm -rf "$IKE_DIR" cap.pcap a.xfrm
+	done
+}
+racoon_charon_rsa_cleanup()
+{
+	ike_cleanup
+}
+
+atf_test_case racoon_charon_rsa_aggressive cleanup
+racoon_charon_rsa_aggressive_head()
+{
+	atf_set "descr" "aggressive mode with RSA signatures, racoon-ng" \
+	    "initiating; ping and ESP proven with tshark"
+	atf_set "timeout" "120"
+}
+racoon_charon_rsa_aggressive_body()
+{
+	require_charon
+	rsa_pki
+	tunnel racoon charon a auth=rsa "pki=$RSA_PKI" a:cert=a b:cert=b \
+	    exchange=aggressive
+	grep -q "aggressive mode, initiator" "$IKE_DIR/a/racoon.log" ||
+	    fail "not aggressive mode"
+	grep -q "authenticated by certificate" "$IKE_DIR/a/racoon.log" ||
+	    fail "racoon-ng did not check charon's certificate"
+	clean_logs
+}
+racoon_charon_rsa_aggressive_cleanup()
+{
+	ike_cleanup
+}
+
+atf_test_case racoon_racoon_rsa cleanup
+racoon_racoon_rsa_head()
+{
+	atf_set "descr" "racoon-ng <-> racoon-ng with RSA signatures and" \
+	    "CRLs over two sadbd data planes; ping and ESP proven"
+	atf_set "timeout" "120"
+}
+racoon_racoon_rsa_body()
+{
+	require
+	rsa_pki
+	tunnel racoon racoon a auth=rsa "pki=$RSA_PKI" a:cert=a b:cert=b
+	grep -q "authenticated by certificate \"C=CH, O=pfkeykit, \
+CN=b.ike.test\"" "$IKE_DIR/a/racoon.log" || fail "a did not check b"
+	grep -q "authenticated by certificate \"C=CH, O=pfkeykit, \
+CN=a.ike.test\"" "$IKE_DIR/b/racoon.log" || fail "b did not check a"
+	grep -q "main mode, responder" "$IKE_DIR/b/racoon.log" ||
+	    fail "b did not respond"
+	clean_logs
+}
+racoon_racoon_rsa_cleanup()
+{
+	ike_cleanup
+}
+
+atf_test_case charon_racoon_rsa_revoked cleanup
+charon_racoon_rsa_revoked_head()
+{
+	atf_set "descr" "negative control: charon with the revoked" \
+	    "certificate c initiates; racoon-ng refuses it by the CRL," \
+	    "says why and gets no SA; then racoon-ng with c, refused by charon"
+	atf_set "timeout" "120"
+}
+charon_racoon_rsa_revoked_body()
+{
+	require_charon
+	rsa_pki
+	ike_topo
+	RN_PHASE1=6
+	# c's own identity, so that only the revocation is wrong.
+	ike_conf_pair racoon charon b:kernel=libipsec auth=rsa \
+	    "pki=$RSA_PKI" a:cert=a b:cert=c b:lid=@c.ike.test \
+	    a:rid=@c.ike.test
+	ike_start a
+	ike_start b
+	ike_initiate b 5 && fail "an SA with a revoked certificate"
+	grep -q "signature authentication failed: certificate \
+\"C=CH, O=pfkeykit, CN=c.ike.test\" refused: .*revoked" \
+	    "$IKE_DIR/a/racoon.log" || fail "racoon-ng did not refuse c"
+	ike_established a && fail "racoon-ng has an SA with c"
+	ike_ping a "$IKE_AIN" "$IKE_BIN" 1 >/dev/null &&
+	    fail "a ping got through without an SA"
+	clean_logs
+	ike_cleanup
+	rm -rf "$IKE_DIR"
+	# The other way: charon refuses racoon-ng's revoked certificate.
+	ike_topo
+	ike_conf_pair racoon charon b:kernel=libipsec auth=rsa \
+	    "pki=$RSA_PKI" a:cert=c b:cert=b a:lid=@c.ike.test \
+	    b:rid=@c.ike.test
+	ike_start a
+	ike_start b
+	ike_initiate a 5 && fail "charon took a revoked certificate"
+	ike_established b && fail "charon has an SA with c"
+	grep -q "certificate was revoked" "$(ike_log b)" ||
+	    fail "charon did not refuse c for its revocation"
+	clean_logs
+}
+charon_racoon_rsa_revoked_cleanup()
+{
+	ike_cleanup
+}
+
 atf_test_case racoon_racoon cleanup
 racoon_racoon_head()
 {
@@ -363,6 +600,69 @@ racoon_racoon_body()
 	clean_logs
 }
 racoon_racoon_cleanup()
+{
+	ike_cleanup
+}
+
+# esn_of NAME WANT: every ESP SA in NAME's sadbd has esn WANT (True or
+# False), as setkey -D -o json says (written by ike_racoon_xfrm).
+esn_of()
+{
+	python3 - "$IKE_DIR/$1/sas.json" "$2" <<'EOF' || fail "$1: ESN is not $2"
+import json, sys
+sas = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+sas = [s for s in sas if s.get("type") == "sa" and s.get("satype") == "esp"]
+assert len(sas) >= 2, sas
+assert all(s.get("esn") == (sys.argv[2] == "True") for s in sas), sas
+EOF
+}
+
+atf_test_case racoon_racoon_esn cleanup
+racoon_racoon_esn_head()
+{
+	atf_set "descr" "racoon-ng <-> racoon-ng with esn on (RFC 4304):" \
+	    "the SAs in both sadbd data planes have 64-bit sequence" \
+	    "numbers, ping through, and the ICVs on the wire cover the" \
+	    "high sequence bits (a 32-bit check fails them); without esn" \
+	    "none of that"
+	atf_set "timeout" "120"
+}
+racoon_racoon_esn_body()
+{
+	require
+	ike_topo
+	RN_ESN=on ike_conf_pair racoon racoon
+	grep -q 'esn on' "$IKE_DIR/a/racoon-ng.conf" || fail "no esn in a"
+	ike_start a
+	ike_start b
+	ike_capture_start "$PWD/cap.pcap"
+	ike_initiate a 20 || fail "a could not initiate"
+	ike_wait a 10 || fail "no SA in a's sadbd"
+	ike_wait b 10 || fail "no SA in b's sadbd"
+	ike_ping a "$IKE_AIN" "$IKE_BIN" 3 || fail "no ping through the tunnel"
+	ike_capture_stop
+	ike_racoon_xfrm a "$PWD/a.xfrm"
+	ike_racoon_xfrm b "$PWD/b.xfrm"
+	esn_of a True
+	esn_of b True
+	# tshark checks ICVs over 32-bit sequence numbers: with ESN the
+	# high half is in them (RFC 4303 2.2.1), so every packet fails.
+	if (IKE_NOATF=1 ike_esp_check "$PWD/cap.pcap" "$PWD/a.xfrm") \
+	    2>esp.err; then
+		fail "the ICVs check out without the high sequence bits"
+	fi
+	grep -q 'ICV not good' esp.err || fail "$(cat esp.err)"
+	clean_logs
+	ike_cleanup
+	rm -rf "$IKE_DIR" cap.pcap
+	# The control: the same without esn.
+	tunnel racoon racoon a
+	ike_racoon_xfrm b "$PWD/b.xfrm"
+	esn_of a False
+	esn_of b False
+	clean_logs
+}
+racoon_racoon_esn_cleanup()
 {
 	ike_cleanup
 }
@@ -436,6 +736,7 @@ racoon_charon_nat_cleanup()
 atf_init_test_cases()
 {
 	atf_add_test_case racoon_racoon
+	atf_add_test_case racoon_racoon_esn
 	atf_add_test_case racoon_charon_main
 	atf_add_test_case charon_racoon_main
 	atf_add_test_case racoon_charon_aggressive
@@ -445,4 +746,10 @@ atf_init_test_cases()
 	atf_add_test_case racoon_charon_dpd
 	atf_add_test_case racoon_charon_rekey
 	atf_add_test_case racoon_charon_nat
+	atf_add_test_case charon_racoon_frag
+	atf_add_test_case racoon_charon_frag
+	atf_add_test_case racoon_charon_rsa
+	atf_add_test_case racoon_charon_rsa_aggressive
+	atf_add_test_case racoon_racoon_rsa
+	atf_add_test_case charon_racoon_rsa_revoked
 }

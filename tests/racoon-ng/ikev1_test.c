@@ -1325,6 +1325,304 @@ ATF_TC_BODY(fragmentation, tc)
 	tf_teardown();
 }
 
+/* Aggressive mode with modp8192: AM1 (a 1024-byte KE) is too big for
+ * one 576-byte datagram; A (ike_frag force) sends it in fragments
+ * before any exchange exists at B. */
+static void
+setup_frag_first(const char *fa, const char *fb)
+{
+	char *ca, *cb;
+	const char *fmt = "path pre_shared_key \"/x\";\nremote %s { "
+	    "exchange_mode aggressive; ike_frag %s; my_identifier fqdn "
+	    "\"%s\"; proposal { encryption_algorithm aes; "
+	    "hash_algorithm sha256; authentication_method pre_shared_key; "
+	    "dh_group modp8192; } }\n"
+	    "sainfo anonymous { encryption_algorithm aes; "
+	    "authentication_algorithm hmac_sha1; }\n";
+
+	ATF_REQUIRE(asprintf(&ca, fmt, ADDR_B, fa, "a.example.org") > 0);
+	ATF_REQUIRE(asprintf(&cb, fmt, fb[0] == '@' ? "anonymous" : ADDR_A,
+	    fb[0] == '@' ? fb + 1 : fb, "b.example.org") > 0);
+	tf_reset();
+	ATF_REQUIRE(tf_node(A, "A", ADDR_A, ca) == 0);
+	ATF_REQUIRE(tf_node(B, "B", ADDR_B, cb) == 0);
+	free(ca);
+	free(cb);
+	tf_psk(A, ADDR_B, PSK);
+	tf_psk(B, "a.example.org", PSK);
+}
+
+ATF_TC_WITHOUT_HEAD(fragmented_first_message);
+ATF_TC_BODY(fragmented_first_message, tc)
+{
+	size_t i, first_b = 0, frags_a = 0;
+
+	setup_frag_first("force", "on");
+	acquire_at(A, 1, PFKEY_SATYPE_ESP);
+	tf_run();
+	/* Everything A sent before B's first answer was fragments. */
+	for (i = 0; i < tf_ndgrams() && tf_dgram(i)->from == A; i++)
+		if (tf_dgram(i)->data[16] == ISAKMP_NPTYPE_FRAG)
+			frags_a++;
+	first_b = i;
+	ATF_CHECK(first_b >= 2);
+	ATF_CHECK_EQ(frags_a, first_b);
+	ATF_CHECK(tf_stats(B)->frags_rcvd >= 2);
+	ATF_CHECK_EQ(tf_stats(B)->p1_established, 1);
+	ATF_CHECK_EQ(tf_stats(A)->p2_established, 1);
+	/* Nothing is left in the first-message table or the pool. */
+	ATF_CHECK_EQ(tf_nodes[B].eng->norphans, 0);
+	tf_teardown();
+
+	/* Negative control: B with ike_frag off drops them. */
+	setup_frag_first("force", "off");
+	acquire_at(A, 1, PFKEY_SATYPE_ESP);
+	tf_run();
+	ATF_CHECK(tf_stats(B)->frags_rcvd >= 2);
+	ATF_CHECK_EQ(tf_stats(B)->p1_established, 0);
+	ATF_CHECK_EQ(tf_stats(A)->p1_established, 0);
+	ATF_CHECK_EQ(tf_nodes[B].eng->norphans, 0);
+	ATF_CHECK_EQ(tf_nodes[B].eng->np1, 0);
+	tf_teardown();
+}
+
+/* Fragment 1 of 3 of a 1200-byte first message with these cookies. */
+static size_t
+first_frag(uint8_t *out, size_t outsz, uint32_t tag, bool rzero)
+{
+	uint8_t msg[1200];
+	size_t n;
+
+	memset(msg, 0x33, sizeof(msg));
+	memset(msg, 0, ISAKMP_HDR_LEN);
+	msg[0] = 0xf1;
+	memcpy(msg + 1, &tag, sizeof(tag));
+	if (!rzero)
+		msg[8] = 1;
+	msg[16] = ISAKMP_NPTYPE_SA;
+	msg[17] = 0x10;
+	msg[18] = ISAKMP_ETYPE_AGGRESSIVE;
+	msg[24] = (uint8_t)(sizeof(msg) >> 24);
+	msg[25] = (uint8_t)(sizeof(msg) >> 16);
+	msg[26] = (uint8_t)(sizeof(msg) >> 8);
+	msg[27] = (uint8_t)sizeof(msg);
+	ATF_REQUIRE(isakmp_frag_count(sizeof(msg), 540) == 3);
+	n = isakmp_frag_build(msg, sizeof(msg), 540, 1, 1, out, outsz);
+	ATF_REQUIRE(n > 0);
+	return (n);
+}
+
+ATF_TC_WITHOUT_HEAD(fragment_flood);
+ATF_TC_BODY(fragment_flood, tc)
+{
+	struct ike_packet p;
+	uint8_t f[600];
+	size_t n, hold;
+	uint32_t i;
+	char a[32];
+
+	setup_frag_first("force", "@on");
+	/* 1000 sets with fresh cookies from A: four are held at a time. */
+	for (i = 0; i < 1000; i++) {
+		n = first_frag(f, sizeof(f), i, true);
+		tf_inject(A, B, f, n, false);
+		tf_run();
+	}
+	hold = tf_nodes[B].eng->fragpool.used;
+	ATF_CHECK_EQ(tf_nodes[B].eng->norphans, IKEV1_FRAG_ORPHANS_PEER);
+	ATF_CHECK_EQ(tf_stats(B)->frags_evicted, 1000 - IKEV1_FRAG_ORPHANS_PEER);
+	ATF_CHECK(hold > 0 && hold <= IKEV1_FRAG_ORPHANS_PEER * 600);
+	/* A fragment for cookies of no exchange (responder cookie set)
+	 * is not held. */
+	n = first_frag(f, sizeof(f), 5000, false);
+	tf_inject(A, B, f, n, false);
+	tf_run();
+	ATF_CHECK_EQ(tf_nodes[B].eng->norphans, IKEV1_FRAG_ORPHANS_PEER);
+	ATF_CHECK_EQ(tf_nodes[B].eng->fragpool.used, hold);
+	/* Many addresses (the anonymous remote takes them all): the table
+	 * and the bytes stay bounded. */
+	tf_use(B);
+	for (i = 0; i < 300; i++) {
+		memset(&p, 0, sizeof(p));
+		(void)snprintf(a, sizeof(a), "198.51.%u.%u", i / 200,
+		    1 + i % 200);
+		ATF_REQUIRE(sad_addr_parse(&p.ep.remote, a) == 0);
+		p.ep.remote.port = 500;
+		p.ep.local = tf_nodes[B].addr;
+		p.ep.local.port = 500;
+		p.ep.sock = 1;
+		n = first_frag(f, sizeof(f), 10000 + i, true);
+		p.data = f;
+		p.len = n;
+		ike_recv(&p);
+	}
+	ATF_CHECK_EQ(tf_nodes[B].eng->norphans, IKEV1_FRAG_ORPHANS);
+	ATF_CHECK(tf_nodes[B].eng->fragpool.used <= IKEV1_FRAG_ORPHANS * 600);
+	ATF_CHECK(tf_stats(B)->frags_evicted >= 1000 - IKEV1_FRAG_ORPHANS_PEER
+	    + 300 - IKEV1_FRAG_ORPHANS);
+	/* The sets time out: the next fragment finds the table empty. */
+	tf_advance(ISAKMP_REASM_TIMEOUT + 1000);
+	n = first_frag(f, sizeof(f), 20000, true);
+	tf_inject(A, B, f, n, false);
+	tf_run();
+	ATF_CHECK_EQ(tf_nodes[B].eng->norphans, 1);
+	ATF_CHECK(tf_nodes[B].eng->fragpool.used > 0 &&
+	    tf_nodes[B].eng->fragpool.used <= 600);
+	/* A real fragmented first message still gets through. */
+	acquire_at(A, 1, PFKEY_SATYPE_ESP);
+	tf_run();
+	ATF_CHECK_EQ(tf_stats(B)->p1_established, 1);
+	ATF_CHECK_EQ(tf_stats(A)->p2_established, 1);
+	tf_teardown();
+}
+
+/* Whether all four SAs of the last pair were installed with ESN. */
+static void
+check_esn(bool want)
+{
+	const struct tf_sa *s[4];
+	size_t i;
+
+	s[0] = sa_of(A, PS_SA_UPDATE, 0);
+	s[1] = sa_of(A, PS_SA_ADD, 0);
+	s[2] = sa_of(B, PS_SA_UPDATE, 0);
+	s[3] = sa_of(B, PS_SA_ADD, 0);
+	for (i = 0; i < 4; i++) {
+		ATF_REQUIRE(s[i] != NULL);
+		ATF_CHECK_EQ_MSG((s[i]->s.flags & PS_SAF_ESN) != 0, want,
+		    "SA %zu flags %#x", i, s[i]->s.flags);
+	}
+}
+
+ATF_TC_WITHOUT_HEAD(esn);
+ATF_TC_BODY(esn, tc)
+{
+	/* Both want it: offered, chosen, installed. */
+	setup("", "", "esn on;", "", "", "esn on;");
+	acquire_at(A, 1, PFKEY_SATYPE_ESP);
+	tf_run();
+	ATF_REQUIRE_EQ(tf_stats(A)->p2_established, 1);
+	check_esn(true);
+	check_pair(PFKEY_EALG_AESCBC, PFKEY_AALG_SHA2_256HMAC, 32, 32);
+	tf_teardown();
+
+	/* Neither: no ESN (the control). */
+	setup_plain();
+	acquire_at(A, 1, PFKEY_SATYPE_ESP);
+	tf_run();
+	ATF_REQUIRE_EQ(tf_stats(A)->p2_established, 1);
+	check_esn(false);
+	tf_teardown();
+
+	/* A responder without esn refuses a transform with it. */
+	setup("", "", "esn on;", "", "", "");
+	acquire_at(A, 1, PFKEY_SATYPE_ESP);
+	tf_run();
+	ATF_CHECK_EQ(tf_stats(A)->p2_established, 0);
+	ATF_CHECK_EQ(tf_stats(B)->p2_established, 0);
+	ATF_CHECK_EQ(tf_live_sas(A), 0);
+	ATF_CHECK_EQ(tf_live_sas(B), 0);
+	tf_teardown();
+
+	/* A responder with esn takes a transform without it ... */
+	setup("", "", "", "", "", "esn on;");
+	acquire_at(A, 1, PFKEY_SATYPE_ESP);
+	tf_run();
+	ATF_REQUIRE_EQ(tf_stats(A)->p2_established, 1);
+	check_esn(false);
+	tf_teardown();
+
+	/* ... unless proposal_check exact wants it. */
+	setup("", "", "", "proposal_check exact;", "", "esn on;");
+	acquire_at(A, 1, PFKEY_SATYPE_ESP);
+	tf_run();
+	ATF_CHECK_EQ(tf_stats(A)->p2_established, 0);
+	ATF_CHECK_EQ(tf_stats(B)->p2_established, 0);
+	tf_teardown();
+}
+
+/* A transport mode ACQUIRE at A for A <-> B. */
+static void
+acquire_transport(void)
+{
+	struct ike_acquire a;
+
+	memset(&a, 0, sizeof(a));
+	a.seq = 1;
+	a.satype = PFKEY_SATYPE_ESP;
+	a.src = a.sel_src = tf_nodes[A].addr;
+	a.dst = a.sel_dst = tf_nodes[B].addr;
+	a.sel_src.plen = a.sel_dst.plen = 32;
+	a.ulproto = 255;
+	a.mode = PFKEY_MODE_TRANSPORT;
+	a.level = PFKEY_LEVEL_REQUIRE;
+	a.dir = PFKEY_DIR_OUTBOUND;
+	tf_use(A);
+	ike_acquire(&a);
+}
+
+static bool
+addr_is(const struct sad_addr *a, const char *s)
+{
+	struct sad_addr b;
+
+	return (sad_addr_parse(&b, s) == 0 && sad_addr_cmp(a, &b) == 0);
+}
+
+ATF_TC_WITHOUT_HEAD(nat_oa);
+ATF_TC_BODY(nat_oa, tc)
+{
+	const struct tf_sa *s[4];
+	size_t i;
+
+	setup_nat(NULL);
+	acquire_transport();
+	tf_run();
+	ATF_REQUIRE_EQ(tf_stats(A)->p2_established, 1);
+	ATF_REQUIRE_EQ(tf_stats(B)->p2_established, 1);
+	s[0] = sa_of(A, PS_SA_UPDATE, 0);
+	s[1] = sa_of(A, PS_SA_ADD, 0);
+	s[2] = sa_of(B, PS_SA_UPDATE, 0);
+	s[3] = sa_of(B, PS_SA_ADD, 0);
+	for (i = 0; i < 4; i++) {
+		ATF_REQUIRE(s[i] != NULL);
+		ATF_CHECK_EQ(s[i]->s.mode, PFKEY_MODE_TRANSPORT);
+		ATF_CHECK_EQ(s[i]->s.natt_type, IKEV1_NATT_ESPINUDP);
+	}
+	/* B sees A as 198.51.100.9; A's NAT-OAi tells its own address. */
+	ATF_CHECK(addr_is(&s[2]->s.src, "198.51.100.9"));
+	for (i = 2; i < 4; i++) {
+		ATF_CHECK(addr_is(&s[i]->s.natt_oa_peer, ADDR_A));
+		ATF_CHECK(addr_is(&s[i]->s.natt_oa_local, ADDR_B));
+	}
+	/* A learns B's from B's NAT-OAr. */
+	for (i = 0; i < 2; i++) {
+		ATF_CHECK(addr_is(&s[i]->s.natt_oa_peer, ADDR_B));
+		ATF_CHECK(addr_is(&s[i]->s.natt_oa_local, ADDR_A));
+	}
+	tf_teardown();
+
+	/* Tunnel mode behind the same NAT: no NAT-OA (RFC 3947 5.2). */
+	setup_nat(NULL);
+	acquire_at(A, 1, PFKEY_SATYPE_ESP);
+	tf_run();
+	ATF_REQUIRE_EQ(tf_stats(B)->p2_established, 1);
+	ATF_CHECK_EQ(sa_of(B, PS_SA_UPDATE, 0)->s.natt_type,
+	    IKEV1_NATT_ESPINUDP);
+	ATF_CHECK_EQ(sa_of(B, PS_SA_UPDATE, 0)->s.natt_oa_peer.af, AF_UNSPEC);
+	ATF_CHECK_EQ(sa_of(A, PS_SA_ADD, 0)->s.natt_oa_peer.af, AF_UNSPEC);
+	tf_teardown();
+
+	/* Transport mode without a NAT: none either. */
+	setup("nat_traversal on;", "", "", "nat_traversal on;", "", "");
+	acquire_transport();
+	tf_run();
+	ATF_REQUIRE_EQ(tf_stats(B)->p2_established, 1);
+	ATF_CHECK_EQ(sa_of(B, PS_SA_UPDATE, 0)->s.natt_type, 0);
+	ATF_CHECK_EQ(sa_of(B, PS_SA_UPDATE, 0)->s.natt_oa_peer.af, AF_UNSPEC);
+	tf_teardown();
+}
+
 ATF_TC_WITHOUT_HEAD(halfopen_limit);
 ATF_TC_BODY(halfopen_limit, tc)
 {
@@ -1413,7 +1711,8 @@ ATF_TC_BODY(generate_policy, tc)
 	acquire_at(A, 1, PFKEY_SATYPE_ESP);
 	tf_run();
 	ATF_REQUIRE_EQ(tf_stats(B)->p2_established, 1);
-	ATF_CHECK_EQ(tf_nodes[B].nspds, 2);
+	/* out, in, fwd (generate_policy_fwd). */
+	ATF_CHECK_EQ(tf_nodes[B].nspds, 3);
 	ATF_CHECK_EQ(tf_nodes[B].spds[0].dir, PFKEY_DIR_OUTBOUND);
 	ATF_CHECK_EQ(tf_nodes[B].spds[0].sel_dst.plen, 16);
 	ATF_CHECK_EQ(tf_nodes[B].spds[0].mode, PFKEY_MODE_TUNNEL);
@@ -1427,6 +1726,87 @@ ATF_TC_BODY(generate_policy, tc)
 	acquire_at(B, 3, PFKEY_SATYPE_ESP);
 	tf_run();
 	ATF_CHECK_EQ(tf_nodes[B].acquire_failed, 0);
+	tf_teardown();
+}
+
+/* Tunnel mode: out, in and fwd (Linux forwards the decapsulated traffic
+ * of the peer's network through fwd); all three go with the SAs. */
+ATF_TC_WITHOUT_HEAD(generate_policy_fwd);
+ATF_TC_BODY(generate_policy_fwd, tc)
+{
+	const struct frame_spd *in, *fwd;
+	const struct tf_sa *out;
+
+	setup("", "", "", "generate_policy on; passive on;", "", "");
+	acquire_at(A, 1, PFKEY_SATYPE_ESP);
+	tf_run();
+	ATF_REQUIRE_EQ(tf_stats(B)->p2_established, 1);
+	ATF_REQUIRE_EQ(tf_nodes[B].nspds, 3);
+	ATF_CHECK_EQ(tf_nodes[B].spds[0].dir, PFKEY_DIR_OUTBOUND);
+	in = &tf_nodes[B].spds[1];
+	fwd = &tf_nodes[B].spds[2];
+	ATF_CHECK_EQ(in->dir, PFKEY_DIR_INBOUND);
+	ATF_CHECK_EQ(fwd->dir, PFKEY_DIR_FWD);
+	/* fwd is the in policy in the other direction's slot: from the
+	 * peer's network to ours, tunnel from the peer to us. */
+	ATF_CHECK(sad_addr_cmp(&fwd->sel_src, &in->sel_src) == 0);
+	ATF_CHECK_EQ(fwd->sel_src.plen, 16);
+	ATF_CHECK(sad_addr_cmp(&fwd->sel_dst, &in->sel_dst) == 0);
+	ATF_CHECK(sad_addr_cmp(&fwd->tun_src, &tf_nodes[A].addr) == 0);
+	ATF_CHECK(sad_addr_cmp(&fwd->tun_dst, &tf_nodes[B].addr) == 0);
+	ATF_CHECK_EQ(fwd->mode, PFKEY_MODE_TUNNEL);
+	ATF_CHECK_EQ(fwd->reqid, in->reqid);
+	ATF_CHECK_EQ(fwd->proto, IPPROTO_ESP);
+	/* A deletes the SAs: B deletes out, in and fwd. */
+	out = sa_of(A, PS_SA_ADD, 0);
+	ATF_REQUIRE(out != NULL);
+	tf_use(A);
+	ike_sa_gone(PFKEY_SATYPE_ESP, out->s.spi, &tf_nodes[A].addr,
+	    &tf_nodes[B].addr);
+	tf_run();
+	ATF_CHECK_EQ(tf_live_sas(B), 0);
+	ATF_REQUIRE_EQ(tf_nodes[B].spd_deletes, 3);
+	ATF_CHECK_EQ(tf_nodes[B].spd_del_dir[0], PFKEY_DIR_OUTBOUND);
+	ATF_CHECK_EQ(tf_nodes[B].spd_del_dir[1], PFKEY_DIR_INBOUND);
+	ATF_CHECK_EQ(tf_nodes[B].spd_del_dir[2], PFKEY_DIR_FWD);
+	tf_teardown();
+}
+
+/* Transport mode has no fwd policy. */
+ATF_TC_WITHOUT_HEAD(generate_policy_transport);
+ATF_TC_BODY(generate_policy_transport, tc)
+{
+	struct ike_acquire a;
+	const struct tf_sa *out;
+	size_t i;
+
+	setup("", "", "", "generate_policy on; passive on;", "", "");
+	memset(&a, 0, sizeof(a));
+	a.seq = 1;
+	a.satype = PFKEY_SATYPE_ESP;
+	a.src = a.sel_src = tf_nodes[A].addr;
+	a.dst = a.sel_dst = tf_nodes[B].addr;
+	a.sel_src.plen = a.sel_dst.plen = 32;
+	a.ulproto = 255;
+	a.mode = PFKEY_MODE_TRANSPORT;
+	a.level = PFKEY_LEVEL_REQUIRE;
+	a.dir = PFKEY_DIR_OUTBOUND;
+	tf_use(A);
+	ike_acquire(&a);
+	tf_run();
+	ATF_REQUIRE_EQ(tf_stats(B)->p2_established, 1);
+	ATF_REQUIRE_EQ(tf_nodes[B].nspds, 2);
+	for (i = 0; i < tf_nodes[B].nspds; i++) {
+		ATF_CHECK(tf_nodes[B].spds[i].dir != PFKEY_DIR_FWD);
+		ATF_CHECK_EQ(tf_nodes[B].spds[i].mode, PFKEY_MODE_TRANSPORT);
+	}
+	out = sa_of(A, PS_SA_ADD, 0);
+	ATF_REQUIRE(out != NULL);
+	tf_use(A);
+	ike_sa_gone(PFKEY_SATYPE_ESP, out->s.spi, &tf_nodes[A].addr,
+	    &tf_nodes[B].addr);
+	tf_run();
+	ATF_CHECK_EQ(tf_nodes[B].spd_deletes, 2);
 	tf_teardown();
 }
 
@@ -1675,9 +2055,15 @@ ATF_TP_ADD_TCS(tp)
 	ATF_TP_ADD_TC(tp, nat_keepalive_interval);
 	ATF_TP_ADD_TC(tp, nat_keepalive_none);
 	ATF_TP_ADD_TC(tp, fragmentation);
+	ATF_TP_ADD_TC(tp, fragmented_first_message);
+	ATF_TP_ADD_TC(tp, fragment_flood);
+	ATF_TP_ADD_TC(tp, esn);
+	ATF_TP_ADD_TC(tp, nat_oa);
 	ATF_TP_ADD_TC(tp, halfopen_limit);
 	ATF_TP_ADD_TC(tp, rekey_on_soft_expire);
 	ATF_TP_ADD_TC(tp, generate_policy);
+	ATF_TP_ADD_TC(tp, generate_policy_fwd);
+	ATF_TP_ADD_TC(tp, generate_policy_transport);
 	ATF_TP_ADD_TC(tp, show_sa);
 	ATF_TP_ADD_TC(tp, phase1_rekey);
 	ATF_TP_ADD_TC(tp, ipv6);
