@@ -554,34 +554,39 @@ hash_ok(struct p1 *p1, bool initiator_hash, const struct isakmp_data *h)
 	return (ok);
 }
 
+/*
+ * The peer did not authenticate: log why (`what' is wrong, or a
+ * signature check refused with `why'), count it, tell the peer.
+ */
+static void
+peer_refused(struct p1 *p1, uint16_t ntf, const char *what, const char *why)
+{
+	char nm[128];
+
+	if (why == NULL)
+		log_warnx("%s: %s is wrong: authentication failed "
+		    "(pre-shared key?)", ikev1_p1name(p1, nm, sizeof(nm)),
+		    what);
+	else
+		log_warnx("%s: signature authentication failed: %s",
+		    ikev1_p1name(p1, nm, sizeof(nm)), why);
+	ikev1->x.auth_failed++;
+	frame_event(PS_EVT_PHASE1_AUTH_FAILED, &p1->ep.local, &p1->ep.remote,
+	    0, 0, why != NULL ? why : what);
+	CLEAR_NOTIFY(p1, ntf);
+}
+
 static void
 auth_failed(struct p1 *p1, const char *what)
 {
-	char nm[128];
-
-	log_warnx("%s: %s is wrong: authentication failed (pre-shared key?)",
-	    ikev1_p1name(p1, nm, sizeof(nm)), what);
-	ikev1->x.auth_failed++;
-	frame_event(PS_EVT_PHASE1_AUTH_FAILED, &p1->ep.local, &p1->ep.remote,
-	    0, 0, what);
-	CLEAR_NOTIFY(p1, ISAKMP_NTYPE_AUTHENTICATION_FAILED);
+	peer_refused(p1, ISAKMP_NTYPE_AUTHENTICATION_FAILED, what, NULL);
 }
 
-/*
- * The peer's certificate, identity or signature was refused: log why,
- * count it, tell the peer.
- */
+/* The peer's certificate, identity or signature was refused. */
 static void
 sig_refused(struct p1 *p1, uint16_t ntf, const char *why)
 {
-	char nm[128];
-
-	log_warnx("%s: signature authentication failed: %s",
-	    ikev1_p1name(p1, nm, sizeof(nm)), why);
-	ikev1->x.auth_failed++;
-	frame_event(PS_EVT_PHASE1_AUTH_FAILED, &p1->ep.local, &p1->ep.remote,
-	    0, 0, why);
-	CLEAR_NOTIFY(p1, ntf);
+	peer_refused(p1, ntf, NULL, why);
 }
 
 /*
