@@ -126,6 +126,11 @@ sancopy() {
 	# The reference peers (charon and pluto against each other in the
 	# guest) run none of the project's code: the plain pass runs them.
 	sed -i '/"peers_test"/d' build/san/tests/ike_interop/Kyuafile
+	# racoon_test runs racoon-ng in the guest for minutes (TCG): the
+	# plain pass runs it once.  The sanitizer build runs in the guest
+	# too, by hand: kyua test racoon_test in build/san/tests/ike_interop
+	# (a sanitizer report in racoon-ng's log fails the scenario).
+	sed -i '/"racoon_test"/d' build/san/tests/ike_interop/Kyuafile
 }
 
 test_all() {

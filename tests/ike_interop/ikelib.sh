@@ -1904,7 +1904,8 @@ ike_scen_key()
 }
 
 # ike_why KIND SCENARIO: what a responder of KIND logs when it refuses
-# SCENARIO (a kind X may define ike_X_why SCENARIO).
+# SCENARIO, or a scenario named after it (rsa_revoked_to_charon); a kind X
+# may define ike_X_why SCENARIO.
 ike_why()
 {
 	if command -v "ike_$1_why" >/dev/null 2>&1; then
@@ -1912,19 +1913,20 @@ ike_why()
 		return
 	fi
 	case $1:$2 in
-	charon:rsa_revoked)	echo 'certificate was revoked' ;;
-	pluto:rsa_revoked)	echo 'REVOKED_CERTIFICATE' ;;
-	charon:psk_wrong)	echo 'could not decrypt payloads' ;;
+	charon:rsa_revoked*)	echo 'certificate was revoked' ;;
+	pluto:rsa_revoked*)	echo 'REVOKED_CERTIFICATE' ;;
+	charon:psk_wrong*)	echo 'could not decrypt payloads' ;;
 	# A wrong PSK gives a wrong key: pluto parses garbage.
-	pluto:psk_wrong)	echo 'Identification Payload is larger than can fit' ;;
+	pluto:psk_wrong*)	echo 'Identification Payload is larger than can fit' ;;
 	esac
 }
 
 # ike_peers [-f FILE[:GUESTPATH]]... [-x LIB]... KIND_A KIND_B SCENARIO...
 #	boot once, run the scenarios in the guest with guest_peers.sh (a,
-#	of KIND_A, initiates; b, of KIND_B, responds), then judge each one
-#	on the host (ike_judge, with charon's log where charon is a side,
-#	and the responder's log saying why for refusals); fails the test
+#	of KIND_A, initiates; b, of KIND_B, responds; a scenario's ka= and
+#	kb= name other kinds for it), then judge each one on the host
+#	(ike_judge, with charon's log where charon is a side, and the
+#	responder's log saying why for refusals); fails the test
 #	naming the scenarios that failed and the first reason.  -f puts more
 #	files into the guest (a daemon under test), -x a library of more
 #	peer kinds (put in and sourced by guest_peers.sh; source it on the
@@ -1933,7 +1935,7 @@ ike_why()
 #		-x "$srcdir/racoonlib.sh" racoonng charon psk_tunnel natt ...
 ike_peers()
 {
-	local ka kb s c lg failed first w files extra rc
+	local ka kb sa sb s c lg failed first w files extra rc
 	files= extra=
 	while :; do
 		case $1 in
@@ -1947,7 +1949,8 @@ ike_peers()
 	shift 2
 	ike_require_vm
 	ike_require_charon
-	if [ "$ka" = pluto ] || [ "$kb" = pluto ]; then
+	if [ "$ka" = pluto ] || [ "$kb" = pluto ] ||
+	    for s; do ike_scen_line "$s"; done | grep -qx 'k[ab]=pluto'; then
 		ike_require_pluto
 	fi
 	case " $* " in
@@ -1961,11 +1964,14 @@ ike_peers()
 	    $files "$IKE_SRC/guest_peers.sh" "$ka" "$kb" "$@" || rc=$?
 	[ "$rc" = 0 ] || ike_fail "guest_peers.sh failed (exit $rc)"
 	grep -q '^peers done$' out || ike_fail "the guest did not finish"
-	lg=
-	[ "$kb" = charon ] && lg=b.log
-	[ "$ka" = charon ] && lg=a.log
 	failed= first=
 	for s; do
+		# The scenario's kinds (ka=, kb=: guest_peers.sh).
+		sa=$(ike_scen_key "$s" ka) sb=$(ike_scen_key "$s" kb)
+		sa=${sa:-$ka} sb=${sb:-$kb}
+		lg=
+		[ "$sb" = charon ] && lg=b.log
+		[ "$sa" = charon ] && lg=a.log
 		if ! grep -qx "scenario $s: ok" out; then
 			failed="$failed $s"
 			[ -n "$first" ] ||
@@ -1973,7 +1979,7 @@ ike_peers()
 			continue
 		fi
 		c=$(ike_scen_key "$s" check)
-		w=$(ike_why "$kb" "$s")
+		w=$(ike_why "$sb" "$s")
 		echo "== $s (${c:-basic})"
 		# shellcheck disable=SC2046 # KEY=VALUE words
 		if ( IKE_NOATF=1 IKE_DIR=$PWD/judge.$s
@@ -1982,7 +1988,7 @@ ike_peers()
 		    IKE_JUDGE_ENCAP=$(ike_scen_key "$s" encap)
 		    export IKE_NOATF IKE_DIR IKE_JUDGE_NAT IKE_JUDGE_ENCAP
 		    mkdir -p "$IKE_DIR"
-		    ike_judge "out.d/$s" "${c:-basic}" ${lg:+"out.d/$s/$lg"} \
+		    ike_judge "out.d/$s" "${c:-basic}" "${lg:+out.d/$s/$lg}" \
 			$(ike_scen_line "$s")
 		    if [ "$c" = refused ] && [ -n "$w" ]; then
 			grep -q "$w" "out.d/$s/b.log" ||
