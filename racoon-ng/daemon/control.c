@@ -604,9 +604,11 @@ handle(struct cclient *c, const struct ipc_msg *m)
 			ipc_wr_free(&w);
 			break;
 		}
+		/* The ike process tells the peer (DELETE), as racoon's
+		 * purge does. */
 		rc = kern_delete_between(proto == CTL_PROTO_ESP ?
-		    PFKEY_SATYPE_ESP : PFKEY_SATYPE_AH, &src, &dst, &count,
-		    why, sizeof(why));
+		    PFKEY_SATYPE_ESP : PFKEY_SATYPE_AH, &src, &dst, true,
+		    &count, why, sizeof(why));
 		if (rc == 0 && count == 0) {
 			rc = ESRCH;
 			(void)snprintf(why, sizeof(why), "no %s SA between %s "

@@ -44,6 +44,7 @@
 #include <string.h>
 
 #include "racoon-ng.h"
+#include "conf.h"
 
 #define KERN_DUMP_MAX	100000		/* SAs a dump is read for */
 
@@ -268,6 +269,54 @@ kern_open(const char *spec, char *why, size_t whysz)
 	}
 	log_info("transport %s (%s dialect)", pfkey_xport_kind_name(kern.kind),
 	    pfkey_dialect_name(kern.dialect));
+	return (0);
+}
+
+/*
+ * Linux af_key's limits, as setkey(8) states them: it cannot carry AEAD
+ * (ENOSYS at the first ADD, after the peer installed its SAs) nor ESN
+ * (the flag is dropped), and it truncates HMAC-SHA2-256 to 96 bits where
+ * RFC 4868 and every current peer use 128 (each packet dropped on the
+ * other side).  A configuration that asks for the first two is refused
+ * with the sainfo's place; the third is warned about, for peers as old as
+ * af_key itself.  PFKEYKIT_TEST_AFKEY=1 makes any transport count as
+ * af_key, for the tests (setkey's hook; not an interface).
+ */
+int
+kern_conf_check(const struct rcn_config *cfg, char *why, size_t whysz)
+{
+	const struct rcn_sainfo *si;
+	const char *t;
+	unsigned i;
+
+	t = getenv("PFKEYKIT_TEST_AFKEY");
+	if (!(t != NULL && strcmp(t, "1") == 0) &&
+	    !(kern.kind == PFKEY_XPORT_KERNEL &&
+	    pfkey_dialect_resolve(kern.dialect) == PFKEY_DIALECT_LINUX))
+		return (0);
+	TAILQ_FOREACH(si, &cfg->sainfos, entry) {
+		for (i = 0; i < si->nenc; i++)
+			if (conf_p2_enc_is_aead(si->enc[i].id))
+				return (kwhy(why, whysz, EINVAL, "%s:%u:%u: "
+				    "sainfo: Linux af_key cannot carry AEAD "
+				    "(AES-GCM); use -B xfrm", si->where.file,
+				    si->where.line, si->where.col));
+		if (si->esn)
+			return (kwhy(why, whysz, EINVAL, "%s:%u:%u: sainfo: "
+			    "Linux af_key cannot carry extended sequence "
+			    "numbers (esn on); use -B xfrm", si->where.file,
+			    si->where.line, si->where.col));
+		for (i = 0; i < si->nauth; i++)
+			if (si->auth[i] == RCN_P2_AUTH_HMAC_SHA256) {
+				log_warnx("%s:%u:%u: sainfo: Linux af_key "
+				    "truncates hmac_sha256 to a 96-bit ICV; "
+				    "peers that use RFC 4868's 128 bits drop "
+				    "every packet; use -B xfrm for 128",
+				    si->where.file, si->where.line,
+				    si->where.col);
+				break;
+			}
+	}
 	return (0);
 }
 
@@ -725,7 +774,8 @@ out:
 
 int
 kern_delete_between(uint8_t satype, const struct sad_addr *a,
-    const struct sad_addr *b, uint32_t *count, char *why, size_t whysz)
+    const struct sad_addr *b, bool tell_ike, uint32_t *count, char *why,
+    size_t whysz)
 {
 	static const uint8_t both[] = { PFKEY_SATYPE_ESP, PFKEY_SATYPE_AH };
 	uint8_t types[2];
@@ -756,6 +806,9 @@ kern_delete_between(uint8_t satype, const struct sad_addr *a,
 	for (i = 0; i < bw.n; i++) {
 		rc = kern_sa_delete(bw.refs[i].satype, bw.refs[i].spi,
 		    &bw.refs[i].src, &bw.refs[i].dst, w, sizeof(w));
+		if (rc == 0 && tell_ike)
+			parent_sa_gone(bw.refs[i].satype, bw.refs[i].spi,
+			    &bw.refs[i].src, &bw.refs[i].dst);
 		if (rc == 0)
 			(*count)++;
 		else if (rc != ESRCH && first == 0) {

@@ -385,13 +385,19 @@ void
 parent_sa_event(int type, uint8_t satype, uint32_t spi,
     const struct sad_addr *src, const struct sad_addr *dst, bool ours)
 {
-	struct ipc_wr w;
-
 	control_event((uint16_t)type, src, dst, satype, spi,
 	    type == PS_EVT_SA_ADDED ? "SA added" :
 	    type == PS_EVT_SA_DELETED ? "SA deleted" : "SAD flushed");
-	if (type != PS_EVT_SA_DELETED || ours)
-		return;
+	if (type == PS_EVT_SA_DELETED && !ours)
+		parent_sa_gone(satype, spi, src, dst);
+}
+
+void
+parent_sa_gone(uint8_t satype, uint32_t spi, const struct sad_addr *src,
+    const struct sad_addr *dst)
+{
+	struct ipc_wr w;
+
 	if (ipc_wr_init(&w) != 0)
 		return;
 	ipc_put_u8(&w, satype);
@@ -694,8 +700,8 @@ req_delete_peer(const struct ipc_msg *m)
 	if (error != 0)
 		refused("INITIAL-CONTACT", why);
 	else {
-		error = kern_delete_between(0, &local, &peer, &count, why,
-		    sizeof(why));
+		error = kern_delete_between(0, &local, &peer, false, &count,
+		    why, sizeof(why));
 		log_info("INITIAL-CONTACT from %s: %u SAs deleted",
 		    log_addr(&peer, a, sizeof(a)), count);
 	}
@@ -1287,6 +1293,10 @@ parent_reload(uint32_t client, char *why, size_t whysz)
 	log_info("reloading %s", env.opts.file);
 	if (rc_load(&env.opts, &n, err, sizeof(err)) != 0)
 		goto fail;
+	if (kern_conf_check(n.conf, err, sizeof(err)) != 0) {
+		rc_free(&n);
+		goto fail;
+	}
 	if (pcerts_load(&n, &certs, err, sizeof(err)) != 0) {
 		rc_free(&n);
 		goto fail;
@@ -1561,7 +1571,8 @@ main(int argc, char *argv[], char *envp[])
 	    foreground, logfile);
 	spec = env.transport != NULL ? env.transport :
 	    env.rc.transport[0] != '\0' ? env.rc.transport : NULL;
-	if (kern_open(spec, err, sizeof(err)) != 0) {
+	if (kern_open(spec, err, sizeof(err)) != 0 ||
+	    kern_conf_check(env.rc.conf, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s: %s\n", getprogname(), err);
 		return (1);
 	}

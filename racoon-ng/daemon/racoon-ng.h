@@ -228,6 +228,10 @@ struct kern_acquire {
  */
 int	kern_open(const char *spec, char *err, size_t errsz);
 void	kern_close(void);
+/* What the open transport cannot carry in cfg: 0, or EINVAL with why. */
+struct rcn_config;
+int	kern_conf_check(const struct rcn_config *cfg, char *why,
+	    size_t whysz);
 int	kern_fd(void);
 enum pfkey_xport_kind kern_kind(void);
 enum pfkey_dialect kern_dialect(void);
@@ -247,10 +251,12 @@ int	kern_sa_delete(uint8_t satype, uint32_t spi,
 	    const struct sad_addr *src, const struct sad_addr *dst,
 	    char *why, size_t whysz);
 /* Delete every SA of satype (0: ESP and AH) between two hosts, both
- * directions; *count of deleted. */
+ * directions; *count of deleted.  With `tell_ike', the ike process hears
+ * of each (PI_SA_GONE: it deletes the pair and tells the peer), as for an
+ * SA deleted by someone else. */
 int	kern_delete_between(uint8_t satype, const struct sad_addr *a,
-	    const struct sad_addr *b, uint32_t *count, char *why,
-	    size_t whysz);
+	    const struct sad_addr *b, bool tell_ike, uint32_t *count,
+	    char *why, size_t whysz);
 int	kern_spd_add(const struct spd_entry *, bool update, char *why,
 	    size_t whysz);
 int	kern_spd_delete(const struct spd_entry *, char *why, size_t whysz);
@@ -275,6 +281,9 @@ void	parent_acquire(const struct kern_acquire *);
 void	parent_expire(uint8_t satype, uint32_t spi, const struct sad_addr *src,
 	    const struct sad_addr *dst, bool hard, uint64_t bytes,
 	    uint64_t addtime);
+/* PI_SA_GONE: an SA the ike process did not delete is gone. */
+void	parent_sa_gone(uint8_t satype, uint32_t spi,
+	    const struct sad_addr *src, const struct sad_addr *dst);
 void	parent_sa_event(int type, uint8_t satype, uint32_t spi,
 	    const struct sad_addr *src, const struct sad_addr *dst,
 	    bool ours);

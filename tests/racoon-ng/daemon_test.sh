@@ -478,6 +478,61 @@ reload_log_level_cleanup()
 	stop_all
 }
 
+atf_test_case afkey_limits cleanup
+afkey_limits_head()
+{
+	atf_set "descr" "on Linux af_key (PFKEYKIT_TEST_AFKEY=1 here), an" \
+	    "sainfo with AES-GCM or esn is refused at start and reload with" \
+	    "its place; hmac_sha256 is warned about (96-bit ICV); other" \
+	    "transports take all three"
+	atf_set "timeout" "60"
+}
+afkey_limits_body()
+{
+	mkconf
+	start_sadbd
+	# hmac_sha256 (mkconf's sainfo): started, with the warning.
+	export PFKEYKIT_TEST_AFKEY=1
+	start_racoon -B "sadbd:$PWD/sadbd.sock"
+	unset PFKEYKIT_TEST_AFKEY
+	grep -q 'r.conf:[0-9]*:[0-9]*: sainfo: Linux af_key truncates hmac_sha256 to a 96-bit ICV' \
+	    rn.log || fail_log "no warning about hmac_sha256"
+	# AES-GCM at reload: refused with the place, the old one stays.
+	cp r.conf good.conf
+	cat >> r.conf <<EOF
+sainfo address 10.9.0.0/16 any address 10.8.0.0/16 any {
+	encryption_algorithm aes_gcm_16 128;
+	authentication_algorithm non_auth;
+}
+EOF
+	atf_check -s exit:1 \
+	    -e match:'r.conf:[0-9]+:[0-9]+: sainfo: Linux af_key cannot carry AEAD' \
+	    $CTL reload-config
+	stop_racoon
+	# At start: refused, exit status 1, nothing left running.
+	ports
+	PFKEYKIT_TEST_AFKEY=1 "$RACOON" -F -f "$PWD/r.conf" -p $P1 -P $P2 \
+	    -B "sadbd:$PWD/sadbd.sock" > start.out 2>&1 &&
+	    fail_log "started with AES-GCM on af_key"
+	grep -q 'cannot carry AEAD (AES-GCM); use -B xfrm' start.out ||
+	    fail_log "start: $(cat start.out)"
+	cp good.conf r.conf
+	sed -i 's/^sainfo anonymous {/sainfo anonymous {\n\tesn on;/' r.conf
+	PFKEYKIT_TEST_AFKEY=1 "$RACOON" -F -f "$PWD/r.conf" -p $P1 -P $P2 \
+	    -B "sadbd:$PWD/sadbd.sock" > start.out 2>&1 &&
+	    fail_log "started with esn on af_key"
+	grep -q 'r.conf:[0-9]*:[0-9]*: sainfo: Linux af_key cannot carry extended sequence numbers' \
+	    start.out || fail_log "start: $(cat start.out)"
+	# The control: sadbd itself carries all of it.
+	start_racoon -B "sadbd:$PWD/sadbd.sock"
+	grep -q 'af_key' rn.log && fail_log "af_key limits on sadbd"
+	stop_racoon
+}
+afkey_limits_cleanup()
+{
+	stop_all
+}
+
 atf_test_case certificates cleanup
 certificates_head()
 {
@@ -1376,6 +1431,7 @@ atf_init_test_cases()
 	atf_add_test_case json
 	atf_add_test_case reload
 	atf_add_test_case reload_log_level
+	atf_add_test_case afkey_limits
 	atf_add_test_case certificates
 	atf_add_test_case events
 	atf_add_test_case datagrams

@@ -312,6 +312,30 @@ racoon_charon_delete_cleanup()
 	ike_cleanup
 }
 
+atf_test_case racoon_charon_delete_ctl cleanup
+racoon_charon_delete_ctl_head()
+{
+	atf_set "descr" "racoonctl delete-sa esp deletes both SAs and tells" \
+	    "charon, which deletes its CHILD_SA"
+	atf_set "timeout" "120"
+}
+racoon_charon_delete_ctl_body()
+{
+	require_charon
+	tunnel racoon charon a
+	"$RN_RACOONCTL" -s "$IKE_DIR/a/ctl.sock" delete-sa esp inet \
+	    10.0.0.1 10.0.0.2 || fail "racoonctl delete-sa esp"
+	ike_racoon_established a && fail "racoon-ng kept an SA"
+	ike_wait_gone b 10 || fail "charon kept its CHILD_SA"
+	grep -qi "received DELETE for ESP CHILD_SA" "$(ike_log b)" ||
+	    fail "charon got no DELETE"
+	clean_logs
+}
+racoon_charon_delete_ctl_cleanup()
+{
+	ike_cleanup
+}
+
 atf_test_case racoon_charon_dpd cleanup
 racoon_charon_dpd_head()
 {
@@ -743,6 +767,7 @@ atf_init_test_cases()
 	atf_add_test_case racoon_charon_pfs_gcm
 	atf_add_test_case racoon_charon_wrong_psk
 	atf_add_test_case racoon_charon_delete
+	atf_add_test_case racoon_charon_delete_ctl
 	atf_add_test_case racoon_charon_dpd
 	atf_add_test_case racoon_charon_rekey
 	atf_add_test_case racoon_charon_nat
