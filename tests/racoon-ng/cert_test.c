@@ -51,98 +51,9 @@
 #include "cert.h"
 #include "conf.h"
 #include "isakmp.h"
-
-static char pkidir[512];
+#include "pki_testutil.h"
 
 /* --------------------------------------------------------- the PKI */
-
-static uint32_t
-fnv1a(const uint8_t *p, size_t n)
-{
-	uint32_t h = 2166136261u;
-
-	while (n-- > 0)
-		h = (h ^ *p++) * 16777619u;
-	return (h);
-}
-
-static bool
-pki_ready(const char *dir)
-{
-	char p[600];
-	struct stat st;
-
-	if (lstat(dir, &st) == -1 || !S_ISDIR(st.st_mode) ||
-	    st.st_uid != getuid() || (st.st_mode & 077) != 0)
-		return (false);
-	(void)snprintf(p, sizeof(p), "%s/done", dir);
-	return (stat(p, &st) == 0);
-}
-
-/*
- * The PKI directory: $CERT_TEST_PKI, or one made by mkpki.sh and kept
- * for the day under a name that changes with the script.
- */
-static const char *
-pki(const atf_tc_t *tc)
-{
-	const char *env, *srcdir;
-	char script[512], tmpl[600], cmd[2048], day[16];
-	uint8_t buf[65536];
-	struct tm tm;
-	time_t now;
-	ssize_t n;
-	int fd;
-
-	if (pkidir[0] != '\0')
-		return (pkidir);
-	if ((env = getenv("CERT_TEST_PKI")) != NULL && env[0] != '\0') {
-		(void)strlcpy(pkidir, env, sizeof(pkidir));
-		return (pkidir);
-	}
-	if (system("openssl version >/dev/null 2>&1") != 0)
-		atf_tc_fail("openssl(1) is needed to make the test PKI "
-		    "(Debian: apt-get install openssl)");
-	srcdir = atf_tc_get_config_var(tc, "srcdir");
-	(void)snprintf(script, sizeof(script), "%s/cert/mkpki.sh", srcdir);
-	if ((fd = open(script, O_RDONLY)) == -1)
-		atf_tc_fail("%s: %s", script, strerror(errno));
-	n = read(fd, buf, sizeof(buf));
-	(void)close(fd);
-	ATF_REQUIRE(n > 0);
-	now = time(NULL);
-	(void)gmtime_r(&now, &tm);
-	(void)strftime(day, sizeof(day), "%Y%m%d", &tm);
-	(void)snprintf(pkidir, sizeof(pkidir),
-	    "/tmp/racoon-ng-cert-pki.%lu.%s.%08x", (unsigned long)getuid(),
-	    day, fnv1a(buf, (size_t)n));
-	if (pki_ready(pkidir))
-		return (pkidir);
-	(void)snprintf(tmpl, sizeof(tmpl), "/tmp/racoon-ng-cert-pki.XXXXXX");
-	if (mkdtemp(tmpl) == NULL)
-		atf_tc_fail("mkdtemp: %s", strerror(errno));
-	(void)snprintf(cmd, sizeof(cmd), "sh %s %s >%s/log 2>&1", script,
-	    tmpl, tmpl);
-	if (system(cmd) != 0) {
-		(void)snprintf(cmd, sizeof(cmd), "cat %s/log >&2", tmpl);
-		(void)system(cmd);
-		atf_tc_fail("mkpki.sh failed");
-	}
-	if (rename(tmpl, pkidir) == -1) {
-		/* Someone else made it meanwhile: use theirs. */
-		(void)snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpl);
-		(void)system(cmd);
-	} else {
-		/* Ours replaces the PKIs of other days or scripts. */
-		(void)snprintf(cmd, sizeof(cmd), "for d in "
-		    "/tmp/racoon-ng-cert-pki.%lu.*; do [ \"$d\" = %s ] || "
-		    "rm -rf \"$d\"; done", (unsigned long)getuid(), pkidir);
-		(void)system(cmd);
-	}
-	if (!pki_ready(pkidir))
-		atf_tc_fail("%s: not a usable PKI directory", pkidir);
-	return (pkidir);
-}
 
 /* The path of a PKI file (a few rotating buffers). */
 static const char *
@@ -152,7 +63,7 @@ P(const char *name)
 	static int i;
 	char *b = bufs[i++ % 8];
 
-	(void)snprintf(b, sizeof(bufs[0]), "%s/%s", pkidir, name);
+	(void)snprintf(b, sizeof(bufs[0]), "%s/%s", pki_dir, name);
 	return (b);
 }
 
@@ -352,7 +263,7 @@ ATF_TC_BODY(load_formats, tc)
 	size_t len, flen, slen;
 	char text[256], err[CERT_ERR_MAX];
 
-	pki(tc);
+	pki_testdir(tc);
 	pem = load("host1.crt");
 	der = load("host1.der");
 	ATF_CHECK_EQ(cert_count(pem), 1);
@@ -463,7 +374,7 @@ ATF_TC_BODY(load_errors, tc)
 	uint8_t *buf, *big;
 	size_t len, i;
 
-	pki(tc);
+	pki_testdir(tc);
 	/* Not certificates. */
 	CERT_BAD("host1.key", 0, "holds a private key");
 	CERT_BAD("host1-with-key.pem", 0, "holds a private key");
@@ -551,7 +462,7 @@ ATF_TC_BODY(verify_chain, tc)
 	int notify;
 	char err[CERT_ERR_MAX], text[256];
 
-	pki(tc);
+	pki_testdir(tc);
 	root = store(LIST("root.crt"), NULL, NULL);
 	ATF_CHECK_EQ(cert_store_ncas(root), 1);
 	ATF_CHECK_EQ(cert_store_ncrls(root), 0);
@@ -624,7 +535,7 @@ ATF_TC_BODY(verify_time_usage, tc)
 	struct cert_store *root;
 	struct cert *c;
 
-	pki(tc);
+	pki_testdir(tc);
 	root = store(LIST("root.crt"), NULL, NULL);
 	c = load("expired.crt");
 	REFUSE(root, c, 0, 0, ISAKMP_NTYPE_INVALID_CERTIFICATE,
@@ -673,7 +584,7 @@ ATF_TC_BODY(verify_crl, tc)
 	uint8_t *buf;
 	size_t len;
 
-	pki(tc);
+	pki_testdir(tc);
 	revoked = load("revoked.crt");
 	host1 = load("host1.crt");
 	chain = load("host2-chain.pem");
@@ -759,7 +670,7 @@ ATF_TC_BODY(store_export, tc)
 	ssize_t n;
 	size_t i;
 
-	pki(tc);
+	pki_testdir(tc);
 	revoked = load("revoked.crt");
 	host2 = load("host2.crt");
 	other = load("otherhost.crt");
@@ -818,7 +729,7 @@ ATF_TC_BODY(store_errors, tc)
 	uint8_t *a, *b, *ab;
 	size_t alen, blen;
 
-	pki(tc);
+	pki_testdir(tc);
 	ATF_REQUIRE((s = cert_store_new()) != NULL);
 	/* End entities are no CAs; expired CAs are refused. */
 	ATF_CHECK_EQ(cert_store_add_ca_file(s, P("host1.crt"), err,
@@ -868,7 +779,7 @@ ATF_TC_BODY(store_dir, tc)
 	char err[CERT_ERR_MAX], conf[2048];
 	int n;
 
-	pki(tc);
+	pki_testdir(tc);
 	memset(&w, 0, sizeof(w));
 	ATF_REQUIRE((s = cert_store_new()) != NULL);
 	cert_store_set_warn(s, collect, &w);
@@ -970,7 +881,7 @@ ATF_TC_BODY(payloads, tc)
 	int notify;
 	char err[CERT_ERR_MAX], text[256];
 
-	pki(tc);
+	pki_testdir(tc);
 	root = store(LIST("root.crt"), NULL, NULL);
 	h2 = slurp(P("host2.der"), &h2len);
 	in = slurp(P("inter.der"), &inlen);
@@ -1062,7 +973,7 @@ ATF_TC_BODY(cert_requests, tc)
 	uint8_t *root, *inter, *other, junk[3] = { 0x30, 0x01, 0x00 };
 	size_t rlen, ilen, olen;
 
-	pki(tc);
+	pki_testdir(tc);
 	root = oracle_subject("root.crt", &rlen);
 	inter = oracle_subject("inter.crt", &ilen);
 	other = oracle_subject("other.crt", &olen);
@@ -1174,7 +1085,7 @@ ATF_TC_BODY(id_against_cert, tc)
 	size_t slen, len;
 	int dlen;
 
-	pki(tc);
+	pki_testdir(tc);
 	h1 = load("host1.crt");
 	h2 = load("host2.crt");
 	noku = load("hostnoku.crt");
@@ -1358,7 +1269,7 @@ ATF_TC_BODY(dn_strings, tc)
 	X509_NAME *n;
 	char text[256];
 
-	pki(tc);
+	pki_testdir(tc);
 	subj = oracle_subject("host1.crt", &slen);
 	/* The string form gives the very DER openssl req -subj gave. */
 	dn = dn_ok("C=DE, O=pfkeykit test, OU=gateways, CN=gw1.example.org");
@@ -1500,7 +1411,7 @@ ATF_TC_BODY(id_against_conf, tc)
 	size_t l1, l2, lo;
 	char body[1024], reason[CERT_ERR_MAX];
 
-	pki(tc);
+	pki_testdir(tc);
 	s1 = oracle_subject("host1.crt", &l1);
 	s2 = oracle_subject("host2.crt", &l2);
 	so = oracle_subject("otherhost.crt", &lo);
@@ -1618,7 +1529,7 @@ ATF_TC_BODY(my_id, tc)
 	ssize_t n;
 	char err[CERT_ERR_MAX];
 
-	pki(tc);
+	pki_testdir(tc);
 	h1 = load("host1.crt");
 	subj = oracle_subject("host1.crt", &slen);
 	memset(&id, 0, sizeof(id));
@@ -1736,7 +1647,7 @@ ATF_TC_BODY(sign_rsa, tc)
 	size_t i, olen, rlen, hl;
 	ssize_t n;
 
-	pki(tc);
+	pki_testdir(tc);
 	k = loadkey("host1.key");
 	c1 = load("host1.crt");
 	c2 = load("host2.crt");
@@ -1939,7 +1850,7 @@ ecdsa_roundtrip(const char *name, int method, int other, size_t flen)
 ATF_TC_WITHOUT_HEAD(sign_ecdsa);
 ATF_TC_BODY(sign_ecdsa, tc)
 {
-	pki(tc);
+	pki_testdir(tc);
 	ecdsa_roundtrip("hostec", CERT_AUTH_ECDSA_256, CERT_AUTH_ECDSA_384,
 	    32);
 	ecdsa_roundtrip("hostec384", CERT_AUTH_ECDSA_384, CERT_AUTH_ECDSA_521,

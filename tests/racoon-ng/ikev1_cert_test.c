@@ -44,92 +44,12 @@
 
 #include "ikev1_frame.h"
 #include "cert.h"
+#include "pki_testutil.h"
 
 #define A	0
 #define B	1
 #define ADDR_A	"192.0.2.1"
 #define ADDR_B	"192.0.2.2"
-
-static char pkidir[512];
-
-/* ---------------------------------------------------------- the PKI */
-
-static uint32_t
-fnv1a(const uint8_t *p, size_t n)
-{
-	uint32_t h = 2166136261u;
-
-	while (n-- > 0)
-		h = (h ^ *p++) * 16777619u;
-	return (h);
-}
-
-static bool
-pki_ready(const char *dir)
-{
-	char p[600];
-	struct stat st;
-
-	if (lstat(dir, &st) == -1 || !S_ISDIR(st.st_mode) ||
-	    st.st_uid != getuid() || (st.st_mode & 077) != 0)
-		return (false);
-	(void)snprintf(p, sizeof(p), "%s/done", dir);
-	return (stat(p, &st) == 0);
-}
-
-/*
- * The PKI directory: $CERT_TEST_PKI, or the one cert_test makes with
- * mkpki.sh and keeps for the day (the same name, so they share it).
- */
-static const char *
-pki(const atf_tc_t *tc)
-{
-	const char *env, *srcdir;
-	char script[512], tmpl[600], cmd[2048], day[16];
-	uint8_t buf[65536];
-	struct tm tm;
-	time_t now;
-	ssize_t n;
-	int fd;
-
-	if (pkidir[0] != '\0')
-		return (pkidir);
-	if ((env = getenv("CERT_TEST_PKI")) != NULL && env[0] != '\0') {
-		(void)strlcpy(pkidir, env, sizeof(pkidir));
-		return (pkidir);
-	}
-	if (system("openssl version >/dev/null 2>&1") != 0)
-		atf_tc_fail("openssl(1) is needed to make the test PKI");
-	srcdir = atf_tc_get_config_var(tc, "srcdir");
-	(void)snprintf(script, sizeof(script), "%s/cert/mkpki.sh", srcdir);
-	if ((fd = open(script, O_RDONLY)) == -1)
-		atf_tc_fail("%s: %s", script, strerror(errno));
-	n = read(fd, buf, sizeof(buf));
-	(void)close(fd);
-	ATF_REQUIRE(n > 0);
-	now = time(NULL);
-	(void)gmtime_r(&now, &tm);
-	(void)strftime(day, sizeof(day), "%Y%m%d", &tm);
-	(void)snprintf(pkidir, sizeof(pkidir),
-	    "/tmp/racoon-ng-cert-pki.%lu.%s.%08x", (unsigned long)getuid(),
-	    day, fnv1a(buf, (size_t)n));
-	if (pki_ready(pkidir))
-		return (pkidir);
-	(void)snprintf(tmpl, sizeof(tmpl), "/tmp/racoon-ng-cert-pki.XXXXXX");
-	if (mkdtemp(tmpl) == NULL)
-		atf_tc_fail("mkdtemp: %s", strerror(errno));
-	(void)snprintf(cmd, sizeof(cmd), "sh %s %s >%s/log 2>&1", script,
-	    tmpl, tmpl);
-	if (system(cmd) != 0)
-		atf_tc_fail("mkpki.sh failed (%s/log)", tmpl);
-	if (rename(tmpl, pkidir) == -1) {
-		(void)snprintf(cmd, sizeof(cmd), "rm -rf %s", tmpl);
-		(void)system(cmd);
-	}
-	if (!pki_ready(pkidir))
-		atf_tc_fail("%s: not a usable PKI directory", pkidir);
-	return (pkidir);
-}
 
 /* ------------------------------------------------------ configuration */
 
@@ -171,7 +91,7 @@ conf(const char *peer, const char *mode, const char *cert,
 	    "sainfo anonymous {\n"
 	    "	encryption_algorithm aes 256;\n"
 	    "	authentication_algorithm hmac_sha256;\n"
-	    "}\n", pkidir, peer, mode, certline, remote_extra) == -1)
+	    "}\n", pki_dir, peer, mode, certline, remote_extra) == -1)
 		atf_tc_fail("asprintf");
 	return (s);
 }
@@ -182,7 +102,7 @@ setup_mode(const atf_tc_t *tc, const char *mode, const char *certa,
 {
 	char *ca, *cb;
 
-	(void)pki(tc);
+	(void)pki_testdir(tc);
 	ca = conf(ADDR_B, mode, certa, ra);
 	cb = conf(ADDR_A, mode, certb, rb);
 	tf_reset();
