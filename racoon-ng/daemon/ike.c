@@ -1239,12 +1239,31 @@ ca_cb(int fd, short ev, void *arg)
 
 /* -------------------------------------------------------------- services */
 
+/*
+ * Send request p (its id in the header) on ch with the body w, which is
+ * freed.  0, or EIO with p dropped.
+ */
+static int
+send_preq(struct ipc_chan *ch, uint32_t type, struct preq *p,
+    struct ipc_wr *w)
+{
+	int rc;
+
+	rc = ipc_compose_wr(ch, type, p->id, -1, w);
+	ipc_wr_free(w);
+	if (rc != 0) {
+		preq_drop(p);
+		return (EIO);
+	}
+	(void)ipc_flush(ch);
+	return (0);
+}
+
 int
 frame_getspi(const struct frame_getspi *g, frame_spi_cb cb, void *arg)
 {
 	struct ipc_wr w;
 	struct preq *p;
-	int rc;
 
 	if ((p = preq_new(PREQ_SPI, arg)) == NULL)
 		return (ENOMEM);
@@ -1260,14 +1279,7 @@ frame_getspi(const struct frame_getspi *g, frame_spi_cb cb, void *arg)
 	ipc_put_u32(&w, g->max);
 	ipc_put_u32(&w, g->reqid);
 	ipc_put_u32(&w, g->seq);
-	rc = ipc_compose_wr(&ike.parent, IP_GETSPI, p->id, -1, &w);
-	ipc_wr_free(&w);
-	if (rc != 0) {
-		preq_drop(p);
-		return (EIO);
-	}
-	(void)ipc_flush(&ike.parent);
-	return (0);
+	return (send_preq(&ike.parent, IP_GETSPI, p, &w));
 }
 
 static int
@@ -1275,21 +1287,13 @@ send_result_req(uint32_t type, struct ipc_wr *w, frame_result_cb cb,
     void *arg)
 {
 	struct preq *p;
-	int rc;
 
 	if ((p = preq_new(PREQ_RESULT, arg)) == NULL) {
 		ipc_wr_free(w);
 		return (ENOMEM);
 	}
 	p->cb.result = cb;
-	rc = ipc_compose_wr(&ike.parent, type, p->id, -1, w);
-	ipc_wr_free(w);
-	if (rc != 0) {
-		preq_drop(p);
-		return (EIO);
-	}
-	(void)ipc_flush(&ike.parent);
-	return (0);
+	return (send_preq(&ike.parent, type, p, w));
 }
 
 int
@@ -1433,7 +1437,6 @@ frame_psk_prf(uint8_t prf, uint8_t idtype, const char *identity,
 {
 	struct ipc_wr w;
 	struct preq *p;
-	int rc;
 
 	if (len > PS_PRF_DATA_MAX || strlen(identity) >= PS_IDENT_MAX)
 		return (EINVAL);
@@ -1448,14 +1451,7 @@ frame_psk_prf(uint8_t prf, uint8_t idtype, const char *identity,
 	ipc_put_u8(&w, idtype);
 	ipc_put_str(&w, identity);
 	ipc_put_blob(&w, data, len);
-	rc = ipc_compose_wr(&ike.ca, IC_PRF, p->id, -1, &w);
-	ipc_wr_free(&w);
-	if (rc != 0) {
-		preq_drop(p);
-		return (EIO);
-	}
-	(void)ipc_flush(&ike.ca);
-	return (0);
+	return (send_preq(&ike.ca, IC_PRF, p, &w));
 }
 
 int
@@ -1464,7 +1460,6 @@ frame_sign(const char *remote, const void *hash, size_t len,
 {
 	struct ipc_wr w;
 	struct preq *p;
-	int rc;
 
 	if (len > PS_HASH_MAX || strlen(remote) >= PS_NAME_MAX)
 		return (EINVAL);
@@ -1477,14 +1472,7 @@ frame_sign(const char *remote, const void *hash, size_t len,
 	}
 	ipc_put_str(&w, remote);
 	ipc_put_blob(&w, hash, len);
-	rc = ipc_compose_wr(&ike.ca, IC_SIGN, p->id, -1, &w);
-	ipc_wr_free(&w);
-	if (rc != 0) {
-		preq_drop(p);
-		return (EIO);
-	}
-	(void)ipc_flush(&ike.ca);
-	return (0);
+	return (send_preq(&ike.ca, IC_SIGN, p, &w));
 }
 
 /* ------------------------------------------------------------------ main */
